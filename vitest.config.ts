@@ -7,7 +7,9 @@ export default defineConfig({
   resolve: {
     alias: {
       '@tessera/core': pkg('core'),
-      '@tessera/identity/did-key': fileURLToPath(new URL('./packages/identity/src/did-key.ts', import.meta.url)),
+      '@tessera/identity/did-key': fileURLToPath(
+        new URL('./packages/identity/src/did-key.ts', import.meta.url),
+      ),
       '@tessera/identity': pkg('identity'),
       '@tessera/policy': pkg('policy'),
       '@tessera/credentials': pkg('credentials'),

@@ -1,1 +1,2 @@
-export {}
+export { EXIT, exitCodeFor } from './output.js'
+export { buildProgram, main } from './program.js'

@@ -90,7 +90,11 @@ export class TesseraError extends Error {
   /** Optional structured context (never secrets). */
   readonly details: Record<string, unknown> | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.details = options?.details
@@ -111,11 +115,17 @@ export class TesseraError extends Error {
   }
 }
 
-type CodeOf<F extends ErrorFamily> = { [K in ErrorCode]: (typeof ERROR_CODES)[K] extends F ? K : never }[ErrorCode]
+type CodeOf<F extends ErrorFamily> = {
+  [K in ErrorCode]: (typeof ERROR_CODES)[K] extends F ? K : never
+}[ErrorCode]
 
 /** Bad arguments, malformed files, unparsable input. */
 export class InputError extends TesseraError {
-  constructor(code: CodeOf<'input'>, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: CodeOf<'input'>,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(code, message, options)
   }
 }
@@ -155,7 +165,11 @@ export class VerificationError extends TesseraError {
 
 /** A trust-policy or authorization refusal raised as an exception. */
 export class PolicyError extends TesseraError {
-  constructor(code: CodeOf<'policy'>, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: CodeOf<'policy'>,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(code, message, options)
   }
 }

@@ -1,1 +1,6 @@
-export {}
+export * from './agents.js'
+export * from './database.js'
+export * from './home.js'
+export * from './migrations.js'
+export * from './secret.js'
+export * from './veramo.js'

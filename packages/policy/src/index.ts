@@ -1,1 +1,41 @@
-export {}
+/** Public surface of `@tessera/policy`: permissions, trust bundles and authorization. See README.md. */
+export {
+  type Authorization,
+  type AuthorizationFailureCode,
+  type AuthorizeOptions,
+  authorize,
+  type EvaluateTrustOptions,
+  evaluateTrust,
+  type Grant,
+  isStatusIssuerTrusted,
+  type StatusIssuerOptions,
+  type TrustFailureCode,
+  type TrustResult,
+} from './authorize.js'
+export {
+  formatPermission,
+  intersectPermissions,
+  MAX_ACTION_LENGTH,
+  MAX_RESOURCE_LENGTH,
+  parsePermission,
+  permissionCovers,
+  validatePermission,
+  validateRequest,
+} from './permission.js'
+export {
+  type AddTrustOptions,
+  addTrust,
+  emptyTrustBundle,
+  loadTrustBundle,
+  parseTrustBundle,
+  type RemoveTrustOptions,
+  removeTrust,
+  saveTrustBundle,
+  TRUST_BUNDLE_LIMITS,
+  TRUST_BUNDLE_TYPE,
+  TRUST_BUNDLE_VERSION,
+  type TrustBundle,
+  type TrustBundleOrganisation,
+  type TrustBundleRole,
+  trustBundleHash,
+} from './trust-bundle.js'

@@ -1,0 +1,633 @@
+/**
+ * Claim checks on the payload of a verified `vc+jwt` / `vp+jwt` token.
+ *
+ * In VC-JOSE-COSE the JWS Payload IS the credential or presentation (§3.1.1, §3.1.2: "the unsecured
+ * verifiable credential is the unencoded JWS payload"); there is no `vc`/`vp` claim as in VC-JWT 1.1, and
+ * those claim names MUST NOT be present (§3.1.3). Registered JWT claims (`iss`, `sub`, `jti`, `iat`, `nbf`,
+ * `exp`, `aud`, `nonce`) may sit next to the data model properties; when present they are enforced too,
+ * and must not contradict the data model (§3.1.3: `iss`/`issuer`, `jti`/`id`, `sub`/`credentialSubject.id`).
+ *
+ * Credential and presentation checks return every check run as a `CheckResult` (a failing credential is a
+ * result, not an exception). Bad options are programmer errors and throw `InputError`.
+ */
+import { type CheckResult, InputError, VerificationError, type VerificationErrorCode } from '@tessera/core'
+import { DEFAULT_LIMITS, describeValue, getOwn, isJsonObject } from './limits.js'
+
+/** The base context every VC DM 2.0 credential and presentation starts with (VC DM 2.0 §4.3). */
+export const CREDENTIALS_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2'
+
+/** Options of {@link checkCredentialClaims}. */
+export interface CredentialClaimsOptions {
+  /** The verification time. */
+  now: Date
+  /** Allowance for clock skew, in seconds: default 60, at most 300. */
+  clockToleranceSec?: number
+  /** Prefix of the check names, e.g. `vc[0]`; default `vc`. */
+  checkPrefix?: string
+}
+
+/**
+ * Check the claims of a `vc+jwt` payload against VC DM 2.0 and VC-JOSE-COSE. Checks, by name (prefix `vc`):
+ * - `vc.@context`, `vc.type`, `vc.claims` (no `vc`/`vp` claim), `vc.id` (when present), `vc.issuer`,
+ *   `vc.credentialSubject`: `ERR_VC_MALFORMED`;
+ * - `vc.validFrom`, `vc.validUntil` (when present): an XML Schema dateTimeStamp WITH a time zone offset,
+ *   enforced with the clock tolerance: `ERR_VC_NOT_YET_VALID` / `ERR_VC_EXPIRED` (`ERR_VC_MALFORMED` when
+ *   unparsable); `vc.validityPeriod` when both are present (validFrom <= validUntil, VC DM 2.0 §4.9);
+ * - `vc.iat`, `vc.nbf`, `vc.exp` (when present): NumericDates (RFC 7519 §2), enforced with the tolerance;
+ * - `vc.iss` (when present): equals the issuer id, `ERR_VC_ISSUER_MISMATCH`;
+ * - `vc.sub`, `vc.jti` (when present): equal a `credentialSubject.id` / the `id`, `ERR_VC_MALFORMED`.
+ *
+ * Checks for optional members are listed only when the member is present.
+ *
+ * @throws InputError `ERR_INPUT_INVALID` for an invalid `now` or `clockToleranceSec`.
+ */
+export function checkCredentialClaims(payload: unknown, options: CredentialClaimsOptions): CheckResult[] {
+  const nowMs = readNow(options.now)
+  const toleranceMs = readTolerance(options.clockToleranceSec)
+  const p = readPrefix(options.checkPrefix, 'vc')
+  const checks = new Checks()
+  const MALFORMED = 'ERR_VC_MALFORMED'
+
+  if (!isJsonObject(payload)) {
+    checks.fail(`${p}.payload`, MALFORMED, `credential must be a JSON object, got ${describeValue(payload)}`)
+    return checks.list
+  }
+  checkBaseContext(checks, `${p}.@context`, payload, MALFORMED)
+  checkTypeIncludes(checks, `${p}.type`, payload, 'VerifiableCredential', MALFORMED)
+  checkNoLegacyClaims(checks, `${p}.claims`, payload, MALFORMED)
+
+  // VC DM 2.0 §4.4: `id`, when present, is a single URL.
+  const id = getOwn(payload, 'id')
+  if (id !== undefined) {
+    if (isUrl(id)) checks.pass(`${p}.id`)
+    else checks.fail(`${p}.id`, MALFORMED, `"id" must be a URL, got ${describeValue(id)}`)
+  }
+
+  // VC DM 2.0 §4.7: `issuer` is a URL, or an object whose `id` is a URL.
+  const issuer = getOwn(payload, 'issuer')
+  const issuerId = readIdentifier(issuer)
+  if (issuerId !== undefined) checks.pass(`${p}.issuer`)
+  else
+    checks.fail(
+      `${p}.issuer`,
+      MALFORMED,
+      `"issuer" must be a URL or an object with a URL "id", got ${describeValue(issuer)}`,
+    )
+
+  // VC DM 2.0 §4.8: `credentialSubject` is required: an object, or a non-empty array of objects.
+  const subject = getOwn(payload, 'credentialSubject')
+  const subjects = Array.isArray(subject) ? subject : [subject]
+  const subjectIds: string[] = []
+  if (subjects.length > 0 && subjects.every(isJsonObject)) {
+    checks.pass(`${p}.credentialSubject`)
+    for (const s of subjects as Record<string, unknown>[]) {
+      const sid = getOwn(s, 'id')
+      if (typeof sid === 'string') subjectIds.push(sid)
+    }
+  } else {
+    checks.fail(
+      `${p}.credentialSubject`,
+      MALFORMED,
+      `"credentialSubject" must be an object or a non-empty array of objects, got ${describeValue(subject)}`,
+    )
+  }
+
+  // VC DM 2.0 §4.9 Validity Period.
+  const validFrom = checkDateTimeStamp(checks, `${p}.validFrom`, payload, 'validFrom', MALFORMED)
+  const validUntil = checkDateTimeStamp(checks, `${p}.validUntil`, payload, 'validUntil', MALFORMED)
+  if (validFrom !== undefined) {
+    checkNotBefore(
+      checks,
+      `${p}.validFrom`,
+      validFrom,
+      nowMs,
+      toleranceMs,
+      'ERR_VC_NOT_YET_VALID',
+      '"validFrom"',
+    )
+  }
+  if (validUntil !== undefined) {
+    checkNotAfter(checks, `${p}.validUntil`, validUntil, nowMs, toleranceMs, 'ERR_VC_EXPIRED', '"validUntil"')
+  }
+  if (validFrom !== undefined && validUntil !== undefined) {
+    if (validFrom <= validUntil) checks.pass(`${p}.validityPeriod`)
+    else checks.fail(`${p}.validityPeriod`, MALFORMED, '"validFrom" must not be later than "validUntil"')
+  }
+
+  // VC-JOSE-COSE §3.1.3: `iat`/`exp` are the issuance and expiry of the signature; `nbf` is NOT
+  // RECOMMENDED but, when present, still means "not before" (RFC 7519 §4.1.5).
+  checkJwtTimes(checks, p, payload, nowMs, toleranceMs, {
+    malformed: MALFORMED,
+    notYetValid: 'ERR_VC_NOT_YET_VALID',
+    expired: 'ERR_VC_EXPIRED',
+  })
+
+  // VC-JOSE-COSE §3.1.3: JWT claims must not conflict with the credential properties they shadow.
+  if (Object.hasOwn(payload, 'iss')) {
+    const iss = payload.iss
+    if (typeof iss === 'string' && issuerId !== undefined && iss === issuerId) checks.pass(`${p}.iss`)
+    else
+      checks.fail(
+        `${p}.iss`,
+        'ERR_VC_ISSUER_MISMATCH',
+        `"iss" ${describeValue(iss)} is not the issuer ${describeValue(issuerId)}`,
+      )
+  }
+  if (Object.hasOwn(payload, 'sub')) {
+    const sub = payload.sub
+    if (typeof sub === 'string' && subjectIds.includes(sub)) checks.pass(`${p}.sub`)
+    else checks.fail(`${p}.sub`, MALFORMED, `"sub" ${describeValue(sub)} is not a credentialSubject.id`)
+  }
+  if (Object.hasOwn(payload, 'jti')) {
+    const jti = payload.jti
+    if (typeof jti === 'string' && jti === id) checks.pass(`${p}.jti`)
+    else
+      checks.fail(
+        `${p}.jti`,
+        MALFORMED,
+        `"jti" ${describeValue(jti)} is not the credential "id" ${describeValue(id)}`,
+      )
+  }
+  return checks.list
+}
+
+/** Options of {@link checkPresentationClaims}. */
+export interface PresentationClaimsOptions {
+  /** The verification time. */
+  now: Date
+  /** Allowance for clock skew, in seconds: default 60, at most 300. */
+  clockToleranceSec?: number
+  /** The challenge the verifier issued; when given, the `nonce` claim must equal it. */
+  challenge?: string
+  /** The verifier's own identifier; the `aud` claim must contain it. */
+  domain: string
+  /** The DID whose key signed the presentation; `holder` and `iss`, when present, must equal it. */
+  signerDid: string
+  /** Oldest accepted presentation when it carries no `exp`, in seconds; default 600. */
+  maxAgeSec?: number
+  /** Prefix of the check names; default `vp`. */
+  checkPrefix?: string
+}
+
+/**
+ * Check the claims of a `vp+jwt` payload. Checks, by name (prefix `vp`):
+ * - `vp.@context`, `vp.type` (`VerifiablePresentation`, VC DM 2.0 §4.13), `vp.claims`: `ERR_VP_MALFORMED`;
+ * - `vp.holder`, `vp.iss` (when present): equal `signerDid`, `ERR_HOLDER_MISMATCH`;
+ * - `vp.nonce` (when `challenge` is given): `ERR_CHALLENGE_MISSING` / `ERR_CHALLENGE_MISMATCH`;
+ * - `vp.aud`: a string or array of strings containing `domain` (RFC 7519 §4.1.3), else `ERR_DOMAIN_MISMATCH`;
+ * - `vp.iat`, `vp.nbf`, `vp.exp` (when present): `ERR_VP_NOT_YET_VALID` / `ERR_VP_EXPIRED`;
+ * - `vp.freshness`: a presentation is a short-lived proof of possession, so it must either carry `exp`, or
+ *   carry `iat` and be at most `maxAgeSec` old (treated as an implicit `exp` of `iat + maxAgeSec`); with
+ *   neither it fails with `ERR_VP_EXPIRED`. This bounds replay even when no challenge is used.
+ *
+ * The credentials inside are read by {@link extractEnvelopedCredentials}.
+ *
+ * @throws InputError `ERR_INPUT_INVALID` for invalid options.
+ */
+export function checkPresentationClaims(payload: unknown, options: PresentationClaimsOptions): CheckResult[] {
+  const nowMs = readNow(options.now)
+  const toleranceMs = readTolerance(options.clockToleranceSec)
+  const p = readPrefix(options.checkPrefix, 'vp')
+  const { challenge, domain, signerDid } = options
+  requireNonEmptyString(domain, 'domain')
+  requireNonEmptyString(signerDid, 'signerDid')
+  if (challenge !== undefined) requireNonEmptyString(challenge, 'challenge')
+  const maxAgeSec = options.maxAgeSec ?? DEFAULT_LIMITS.maxPresentationAgeSec
+  if (typeof maxAgeSec !== 'number' || !Number.isFinite(maxAgeSec) || maxAgeSec <= 0) {
+    throw new InputError(
+      'ERR_INPUT_INVALID',
+      `"maxAgeSec" must be a positive number, got ${describeValue(maxAgeSec)}`,
+    )
+  }
+  const checks = new Checks()
+  const MALFORMED = 'ERR_VP_MALFORMED'
+
+  if (!isJsonObject(payload)) {
+    checks.fail(
+      `${p}.payload`,
+      MALFORMED,
+      `presentation must be a JSON object, got ${describeValue(payload)}`,
+    )
+    return checks.list
+  }
+  checkBaseContext(checks, `${p}.@context`, payload, MALFORMED)
+  checkTypeIncludes(checks, `${p}.type`, payload, 'VerifiablePresentation', MALFORMED)
+  checkNoLegacyClaims(checks, `${p}.claims`, payload, MALFORMED)
+
+  // VC DM 2.0 §4.13: `holder` is a URL or an object with an `id`; it must be who signed.
+  if (Object.hasOwn(payload, 'holder')) {
+    const holderId = readIdentifier(payload.holder)
+    if (holderId === undefined) {
+      checks.fail(`${p}.holder`, MALFORMED, `"holder" must be a URL or an object with a URL "id"`)
+    } else if (holderId !== signerDid) {
+      checks.fail(
+        `${p}.holder`,
+        'ERR_HOLDER_MISMATCH',
+        `"holder" ${describeValue(holderId)} did not sign the presentation`,
+      )
+    } else checks.pass(`${p}.holder`)
+  }
+  if (Object.hasOwn(payload, 'iss')) {
+    const iss = payload.iss
+    if (iss === signerDid) checks.pass(`${p}.iss`)
+    else
+      checks.fail(
+        `${p}.iss`,
+        'ERR_HOLDER_MISMATCH',
+        `"iss" ${describeValue(iss)} did not sign the presentation`,
+      )
+  }
+
+  if (challenge !== undefined) {
+    const nonce = getOwn(payload, 'nonce')
+    if (nonce === undefined) checks.fail(`${p}.nonce`, 'ERR_CHALLENGE_MISSING', 'presentation has no "nonce"')
+    else if (nonce !== challenge) {
+      checks.fail(
+        `${p}.nonce`,
+        'ERR_CHALLENGE_MISMATCH',
+        `"nonce" ${describeValue(nonce)} is not the expected challenge`,
+      )
+    } else checks.pass(`${p}.nonce`)
+  }
+
+  // RFC 7519 §4.1.3: a recipient that does not find itself in `aud` MUST reject the JWT. Tessera
+  // requires `aud` on presentations so one cannot be replayed to another verifier.
+  const aud = getOwn(payload, 'aud')
+  if (aud === undefined)
+    checks.fail(`${p}.aud`, 'ERR_DOMAIN_MISMATCH', `presentation has no "aud"; expected "${domain}"`)
+  else if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    checks.fail(
+      `${p}.aud`,
+      MALFORMED,
+      `"aud" must be a string or an array of strings, got ${describeValue(aud)}`,
+    )
+  } else if (typeof aud === 'string' ? aud === domain : aud.includes(domain)) checks.pass(`${p}.aud`)
+  else checks.fail(`${p}.aud`, 'ERR_DOMAIN_MISMATCH', `"aud" does not include "${domain}"`)
+
+  const times = checkJwtTimes(checks, p, payload, nowMs, toleranceMs, {
+    malformed: MALFORMED,
+    notYetValid: 'ERR_VP_NOT_YET_VALID',
+    expired: 'ERR_VP_EXPIRED',
+  })
+  if (times.exp !== undefined) checks.pass(`${p}.freshness`)
+  else if (times.iat !== undefined) {
+    const impliedExpMs = times.iat + maxAgeSec * 1000
+    if (impliedExpMs + toleranceMs > nowMs) checks.pass(`${p}.freshness`)
+    else
+      checks.fail(
+        `${p}.freshness`,
+        'ERR_VP_EXPIRED',
+        `presentation has no "exp" and is older than ${maxAgeSec}s`,
+      )
+  } else {
+    checks.fail(
+      `${p}.freshness`,
+      'ERR_VP_EXPIRED',
+      'presentation has neither a valid "exp" nor a valid "iat"',
+    )
+  }
+  return checks.list
+}
+
+/** Options of {@link extractEnvelopedCredentials}. */
+export interface ExtractEnvelopedCredentialsOptions {
+  /** Most credentials accepted. */
+  maxCredentials: number
+  /** Longest accepted `vc+jwt` token, in characters. */
+  maxTokenLength: number
+}
+
+const ENVELOPED_TYPE = 'EnvelopedVerifiableCredential'
+const VC_JWT_DATA_URL_PREFIX = 'data:application/vc+jwt,'
+const COMPACT_JWS_CHARS = /^[A-Za-z0-9_.-]+$/
+
+/**
+ * Return the `vc+jwt` compact tokens enveloped in a presentation's `verifiableCredential` (an array, or a
+ * single object), in order; none when the member is absent.
+ *
+ * VC-JOSE-COSE §3.1.2: credentials in a presentation MUST be secured and MUST use the
+ * EnvelopedVerifiableCredential type (VC DM 2.0 §4.13.1). Each entry must be
+ * `{ "@context": <starts with the v2 context>, "type": "EnvelopedVerifiableCredential",
+ *    "id": "data:application/vc+jwt,<token>" }`. A plain embedded credential, another media type
+ * (`vc+sd-jwt`, `vc+cose`), a `;base64` or percent-encoded data URL is refused. The tokens are not decoded
+ * here; pass each to `decodeCompactJws` with `expectedTyp: 'vc+jwt'`.
+ *
+ * @throws VerificationError `ERR_VP_TOO_MANY_CREDENTIALS` over `maxCredentials`, `ERR_SIZE_LIMIT` for a token
+ *   over `maxTokenLength`, `ERR_VP_MALFORMED` for anything else; InputError `ERR_INPUT_INVALID` for bad options.
+ */
+export function extractEnvelopedCredentials(
+  vpPayload: unknown,
+  options: ExtractEnvelopedCredentialsOptions,
+): string[] {
+  const { maxCredentials, maxTokenLength } = options
+  for (const [name, value] of [
+    ['maxCredentials', maxCredentials],
+    ['maxTokenLength', maxTokenLength],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new InputError(
+        'ERR_INPUT_INVALID',
+        `"${name}" must be a non-negative integer, got ${describeValue(value)}`,
+      )
+    }
+  }
+  if (!isJsonObject(vpPayload)) {
+    throw new VerificationError(
+      'ERR_VP_MALFORMED',
+      `presentation must be a JSON object, got ${describeValue(vpPayload)}`,
+    )
+  }
+  const member = getOwn(vpPayload, 'verifiableCredential')
+  if (member === undefined) return []
+  let entries: unknown[]
+  if (Array.isArray(member)) entries = member
+  else if (isJsonObject(member)) entries = [member]
+  else {
+    throw new VerificationError(
+      'ERR_VP_MALFORMED',
+      `"verifiableCredential" must be an object or an array of objects, got ${describeValue(member)}`,
+    )
+  }
+  if (entries.length > maxCredentials) {
+    throw new VerificationError(
+      'ERR_VP_TOO_MANY_CREDENTIALS',
+      `presentation carries ${entries.length} credentials, over the limit of ${maxCredentials}`,
+    )
+  }
+  return entries.map((entry, i) => readEnvelopedToken(entry, `verifiableCredential[${i}]`, maxTokenLength))
+}
+
+function readEnvelopedToken(entry: unknown, where: string, maxTokenLength: number): string {
+  const malformed = (message: string) => new VerificationError('ERR_VP_MALFORMED', `${where} ${message}`)
+  if (!isJsonObject(entry))
+    throw malformed(`must be an ${ENVELOPED_TYPE} object, got ${describeValue(entry)}`)
+  const context = getOwn(entry, '@context')
+  const contextOk = context === CREDENTIALS_V2_CONTEXT || (Array.isArray(context) && isContextList(context))
+  if (!contextOk) throw malformed(`"@context" must be or start with "${CREDENTIALS_V2_CONTEXT}"`)
+  const type = getOwn(entry, 'type')
+  const typeOk =
+    type === ENVELOPED_TYPE ||
+    (Array.isArray(type) && type.every((t) => typeof t === 'string') && type.includes(ENVELOPED_TYPE))
+  if (!typeOk) {
+    throw malformed(
+      `"type" must be "${ENVELOPED_TYPE}": credentials in a presentation must be secured (VC-JOSE-COSE §3.1.2)`,
+    )
+  }
+  const id = getOwn(entry, 'id')
+  // RFC 2397 data URL; the scheme and media type are case-insensitive (RFC 3986 §3.1, RFC 6838 §4.2).
+  if (
+    typeof id !== 'string' ||
+    id.slice(0, VC_JWT_DATA_URL_PREFIX.length).toLowerCase() !== VC_JWT_DATA_URL_PREFIX
+  ) {
+    throw malformed(
+      `"id" must be a "${VC_JWT_DATA_URL_PREFIX}<compact JWS>" data URL, got ${describeValue(id)}`,
+    )
+  }
+  const token = id.slice(VC_JWT_DATA_URL_PREFIX.length)
+  if (token.length > maxTokenLength) {
+    throw new VerificationError(
+      'ERR_SIZE_LIMIT',
+      `${where} token is ${token.length} characters, over the limit of ${maxTokenLength}`,
+    )
+  }
+  if (!COMPACT_JWS_CHARS.test(token))
+    throw malformed('"id" does not hold a compact JWS (base64url segments and dots)')
+  return token
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Accumulates CheckResults in order. */
+class Checks {
+  readonly list: CheckResult[] = []
+  pass(check: string): void {
+    this.list.push({ check, ok: true })
+  }
+  fail(check: string, code: VerificationErrorCode, message: string): void {
+    this.list.push({ check, ok: false, code, message })
+  }
+}
+
+/** VC DM 2.0 §4.3: `@context` is an ordered set whose first item is the v2 context; others are URLs or objects. */
+function isContextList(context: unknown[]): boolean {
+  return (
+    context[0] === CREDENTIALS_V2_CONTEXT &&
+    context.every((c, i) => i === 0 || (typeof c === 'string' && c.length > 0) || isJsonObject(c))
+  )
+}
+
+function checkBaseContext(
+  checks: Checks,
+  check: string,
+  payload: Record<string, unknown>,
+  code: VerificationErrorCode,
+): void {
+  const context = getOwn(payload, '@context')
+  if (Array.isArray(context) && isContextList(context)) checks.pass(check)
+  else checks.fail(check, code, `"@context" must be an array starting with "${CREDENTIALS_V2_CONTEXT}"`)
+}
+
+/** VC DM 2.0 §4.5: `type` is a string or an array of strings, and includes the base type. */
+function checkTypeIncludes(
+  checks: Checks,
+  check: string,
+  payload: Record<string, unknown>,
+  required: string,
+  code: VerificationErrorCode,
+): void {
+  const type = getOwn(payload, 'type')
+  const ok =
+    type === required ||
+    (Array.isArray(type) && type.every((t) => typeof t === 'string') && type.includes(required))
+  if (ok) checks.pass(check)
+  else checks.fail(check, code, `"type" must include "${required}", got ${describeValue(type)}`)
+}
+
+/** VC-JOSE-COSE §3.1.3: "The JWT Claim Names vc and vp MUST NOT be present" (they belong to VC-JWT 1.1). */
+function checkNoLegacyClaims(
+  checks: Checks,
+  check: string,
+  payload: Record<string, unknown>,
+  code: VerificationErrorCode,
+): void {
+  const present = ['vc', 'vp'].filter((name) => Object.hasOwn(payload, name))
+  if (present.length === 0) checks.pass(check)
+  else checks.fail(check, code, `JWT claim(s) ${present.join(', ')} must not be present (VC-JOSE-COSE)`)
+}
+
+/** A URL string, or an object whose own `id` is one (VC DM 2.0 §4.7 issuer, §4.13 holder). */
+function readIdentifier(value: unknown): string | undefined {
+  const id = isJsonObject(value) ? getOwn(value, 'id') : value
+  return isUrl(id) ? id : undefined
+}
+
+function isUrl(value: unknown): value is string {
+  return typeof value === 'string' && URL.canParse(value)
+}
+
+/**
+ * XML Schema 1.1 Part 2 §3.3.8 dateTimeStamp (dateTime with a REQUIRED time zone offset), restricted to
+ * four-digit years so every accepted value is also an ECMAScript date-time string (Date.parse keeps
+ * milliseconds and truncates longer fractions).
+ */
+const DATE_TIME_STAMP =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/
+
+/**
+ * Parse a dateTimeStamp to epoch milliseconds, or undefined when it is not one. VC DM 2.0 §4.9 requires
+ * `validFrom`/`validUntil` to be dateTimeStamps; a value without an offset (`2026-01-01T00:00:00`) or a bare
+ * date (`2026-01-01`) is refused. Deliberate: VC DM 2.0 "Representing Time" also says values "incorrectly
+ * serialized without an offset MUST be interpreted as UTC", a leniency for consumers of malformed data; a
+ * verifier that grants authorization refuses the malformed credential instead of reinterpreting it.
+ */
+export function parseDateTimeStamp(value: string): number | undefined {
+  const m = DATE_TIME_STAMP.exec(value)
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  const fraction = m[7]
+  const [offsetHour, offsetMinute] = [Number(m[9] ?? 0), Number(m[10] ?? 0)]
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+  // XSD allows 24:00:00 (with a zero fraction) as the end of the day; no leap seconds.
+  const endOfDay =
+    hour === 24 && minute === 0 && second === 0 && (fraction === undefined || /^0+$/.test(fraction))
+  if (!endOfDay && (hour > 23 || minute > 59 || second > 59)) return undefined
+  // XSD timezoneFrag: -14:00 to +14:00.
+  if (offsetMinute > 59 || offsetHour > 14 || (offsetHour === 14 && offsetMinute !== 0)) return undefined
+  const ms = Date.parse(value)
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return [4, 6, 9, 11].includes(month) ? 30 : 31
+}
+
+function checkDateTimeStamp(
+  checks: Checks,
+  check: string,
+  payload: Record<string, unknown>,
+  name: string,
+  code: VerificationErrorCode,
+): number | undefined {
+  if (!Object.hasOwn(payload, name)) return undefined
+  const value = payload[name]
+  const ms = typeof value === 'string' ? parseDateTimeStamp(value) : undefined
+  if (ms === undefined) {
+    checks.fail(
+      check,
+      code,
+      `"${name}" must be an XML Schema dateTimeStamp with a time zone, got ${describeValue(value)}`,
+    )
+  }
+  return ms
+}
+
+/** Fails when `atMs` is later than now plus the tolerance (RFC 7519 §4.1.5: valid at or after). */
+function checkNotBefore(
+  checks: Checks,
+  check: string,
+  atMs: number,
+  nowMs: number,
+  toleranceMs: number,
+  code: VerificationErrorCode,
+  what: string,
+): void {
+  if (atMs - toleranceMs <= nowMs) checks.pass(check)
+  else checks.fail(check, code, `${what} ${formatTime(atMs)} is in the future`)
+}
+
+/** Fails once now reaches `atMs` plus the tolerance (RFC 7519 §4.1.4: valid strictly before). */
+function checkNotAfter(
+  checks: Checks,
+  check: string,
+  atMs: number,
+  nowMs: number,
+  toleranceMs: number,
+  code: VerificationErrorCode,
+  what: string,
+): void {
+  if (nowMs < atMs + toleranceMs) checks.pass(check)
+  else checks.fail(check, code, `${what} ${formatTime(atMs)} has passed`)
+}
+
+/**
+ * `iat`, `nbf`, `exp` when present: NumericDates (RFC 7519 §2, seconds since the epoch, finite, fractions
+ * allowed). `iat` in the future beyond the tolerance is refused like `nbf`: a signature cannot have been
+ * made later than now. Returns the valid values in milliseconds.
+ */
+function checkJwtTimes(
+  checks: Checks,
+  p: string,
+  payload: Record<string, unknown>,
+  nowMs: number,
+  toleranceMs: number,
+  codes: {
+    malformed: VerificationErrorCode
+    notYetValid: VerificationErrorCode
+    expired: VerificationErrorCode
+  },
+): { iat?: number; nbf?: number; exp?: number } {
+  const out: { iat?: number; nbf?: number; exp?: number } = {}
+  for (const name of ['iat', 'nbf', 'exp'] as const) {
+    if (!Object.hasOwn(payload, name)) continue
+    const value = payload[name]
+    const ms = typeof value === 'number' ? value * 1000 : Number.NaN
+    if (!Number.isFinite(ms)) {
+      checks.fail(
+        `${p}.${name}`,
+        codes.malformed,
+        `"${name}" must be a NumericDate (seconds), got ${describeValue(value)}`,
+      )
+      continue
+    }
+    if (name === 'exp') checkNotAfter(checks, `${p}.${name}`, ms, nowMs, toleranceMs, codes.expired, `"exp"`)
+    else checkNotBefore(checks, `${p}.${name}`, ms, nowMs, toleranceMs, codes.notYetValid, `"${name}"`)
+    out[name] = ms
+  }
+  return out
+}
+
+/** ISO 8601 when the instant is within the Date range, else seconds (toISOString throws outside it). */
+function formatTime(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms / 1000}s after the epoch`
+}
+
+function readNow(now: Date): number {
+  const ms = now instanceof Date ? now.getTime() : Number.NaN
+  if (!Number.isFinite(ms)) throw new InputError('ERR_INPUT_INVALID', `"now" must be a valid Date`)
+  return ms
+}
+
+function readTolerance(clockToleranceSec: number | undefined): number {
+  const tolerance = clockToleranceSec ?? DEFAULT_LIMITS.clockToleranceSec
+  const max = DEFAULT_LIMITS.maxClockToleranceSec
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > max) {
+    throw new InputError(
+      'ERR_INPUT_INVALID',
+      `"clockToleranceSec" must be a number from 0 to ${max}, got ${describeValue(tolerance)}`,
+    )
+  }
+  return tolerance * 1000
+}
+
+function readPrefix(prefix: string | undefined, fallback: string): string {
+  if (prefix === undefined) return fallback
+  requireNonEmptyString(prefix, 'checkPrefix')
+  return prefix
+}
+
+function requireNonEmptyString(value: unknown, name: string): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InputError(
+      'ERR_INPUT_INVALID',
+      `"${name}" must be a non-empty string, got ${describeValue(value)}`,
+    )
+  }
+}
