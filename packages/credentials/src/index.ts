@@ -1,3 +1,4 @@
+export * from './challenge.js'
 export {
   CREDENTIALS_V2_CONTEXT,
   type CredentialClaimsOptions,
@@ -8,6 +9,7 @@ export {
   type PresentationClaimsOptions,
   parseDateTimeStamp,
 } from './claims.js'
+export * from './issue.js'
 export {
   type DecodeCompactJwsOptions,
   type DecodedJws,
@@ -30,3 +32,10 @@ export {
   type ParseJsonCappedOptions,
   parseJsonCapped,
 } from './limits.js'
+export * from './migrations.js'
+export * from './present.js'
+export * from './register.js'
+export * from './role-credential.js'
+export * from './signer.js'
+export * from './status-check.js'
+export * from './verify.js'

@@ -399,7 +399,7 @@ async function verifyCredentialInPresentation(
     )
     return undefined
   }
-  rec.pass(`${prefix}.issuer`)
+  rec.pass(`${prefix}.issuerKey`)
   const claims = rec.attempt(`${prefix}.role`, () => readRoleClaims(payload), credentialId)
   if (!claims) return undefined
   if (claims.subject !== ctx.holder) {
