@@ -392,7 +392,7 @@ async function verifyCredentialInPresentation(
   const issuer = issuerId(payload)
   if (issuer !== vc.signer) {
     rec.fail(
-      `${prefix}.issuer`,
+      `${prefix}.issuerKey`,
       'ERR_VC_ISSUER_MISMATCH',
       `signed by ${vc.signer} but issued by ${issuer}`,
       credentialId,
