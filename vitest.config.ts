@@ -12,6 +12,7 @@ export default defineConfig({
       ),
       '@tessera/identity': pkg('identity'),
       '@tessera/policy': pkg('policy'),
+      '@tessera/credentials/verify': fileURLToPath(new URL('./packages/credentials/src/verify.ts', import.meta.url)),
       '@tessera/credentials': pkg('credentials'),
     },
   },

@@ -1,5 +1,6 @@
-import { InputError } from '@tessera/core'
-import { type Home, openHome, resolveHomeDir } from '@tessera/identity'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { EnvironmentError, InputError } from '@tessera/core'
+import type { Home } from '@tessera/identity'
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -8,13 +9,24 @@ export interface GlobalOptions {
 }
 
 /** The home folder a command works on. */
-export function homeDir(options: GlobalOptions): string {
+export async function homeDir(options: GlobalOptions): Promise<string> {
+  const { resolveHomeDir } = await import('@tessera/identity')
   return resolveHomeDir({ home: options.home })
 }
 
-/** Open the home, run `work`, always close it. */
+/** Every package's migrations, in order: a home always has the whole schema. */
+export async function allMigrations() {
+  const { credentialsMigrations } = await import('@tessera/credentials')
+  return [...credentialsMigrations]
+}
+
+/**
+ * Open the home, run `work`, always close it. Heavy modules (Veramo, TypeORM) load only here, so commands
+ * that need no home (did resolve, trust show, verify without a challenge) start fast.
+ */
 export async function withHome<T>(options: GlobalOptions, work: (home: Home) => Promise<T>): Promise<T> {
-  const home = await openHome({ dir: homeDir(options) })
+  const { openHome } = await import('@tessera/identity')
+  const home = await openHome({ dir: await homeDir(options), migrations: await allMigrations() })
   try {
     return await work(home)
   } finally {
@@ -32,4 +44,34 @@ export function parseJsonOption(value: string, option: string): unknown {
       `"${option}" must be valid JSON, got ${JSON.stringify(value.slice(0, 80))}`,
     )
   }
+}
+
+const MAX_INPUT_FILE = 1024 * 1024
+
+/** Read a small text input file (a credential, a presentation), capped at 1 MiB. */
+export function readInputFile(path: string, option: string): string {
+  let size: number
+  try {
+    size = statSync(path).size
+  } catch {
+    throw new InputError('ERR_INPUT_INVALID', `"${option}": cannot read ${path}`)
+  }
+  if (size > MAX_INPUT_FILE) {
+    throw new InputError('ERR_INPUT_INVALID', `"${option}": ${path} is larger than ${MAX_INPUT_FILE} bytes`)
+  }
+  return readFileSync(path, 'utf8').trim()
+}
+
+/** Write an output file (mode 0644), reporting failures as environment errors. */
+export function writeOutputFile(path: string, content: string): void {
+  try {
+    writeFileSync(path, content.endsWith('\n') ? content : `${content}\n`)
+  } catch (err) {
+    throw new EnvironmentError('ERR_IO', `cannot write ${path}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** Collect a repeatable option into an array (commander helper). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
 }

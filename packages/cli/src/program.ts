@@ -2,7 +2,10 @@ import { InputError } from '@tessera/core'
 import { Command, CommanderError } from 'commander'
 import { registerAgent } from './commands/agent.js'
 import { registerDid } from './commands/did.js'
+import { registerExchange } from './commands/exchange.js'
 import { registerInit } from './commands/init.js'
+import { registerRole } from './commands/role.js'
+import { registerTrust } from './commands/trust.js'
 import { type CommandResult, EXIT, printError, printResult } from './output.js'
 import type { Action } from './program-util.js'
 
@@ -31,6 +34,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerInit(program, run)
   registerAgent(program, run)
   registerDid(program, run)
+  registerRole(program, run)
+  registerTrust(program, run)
+  registerExchange(program, run)
   return program
 }
 

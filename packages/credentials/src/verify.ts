@@ -247,62 +247,265 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
  * bad options (a programmer error).
  */
 export async function verifyPresentation(options: VerifyPresentationOptions): Promise<Decision> {
-  const now = options.now ?? new Date()
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
-  const algorithms = options.algorithms ?? DEFAULT_ALGS
   if (options.challenge !== undefined && options.challenges === undefined) {
     throw new InputError(
       'ERR_INPUT_INVALID',
       '"challenges" (a ChallengeStore) is required with "challenge" to enforce single use',
     )
   }
-  const rec = new Recorder()
-  const credentials: VerifiedCredential[] = []
-  const decision = (holder?: string): Decision => {
-    const verified = rec.errors.length === 0 && credentials.length > 0
-    const result: Decision = {
-      verified,
-      ...(holder === undefined ? {} : { holder }),
-      credentials,
-      checks: rec.checks,
-      errors: rec.errors,
-      verifiedAt: now.toISOString(),
-    }
-    if (options.request) {
-      result.request = options.request
-      result.allowed = false
-      if (verified) {
-        const auth = authorize({
-          grants: credentials.map((c) => ({
-            credentialId: c.id ?? '',
-            role: c.role,
-            issuer: c.issuer,
-            effective: c.effective,
-          })),
-          action: options.request.action,
-          resource: options.request.resource,
-        })
-        if (auth.allowed) {
-          result.allowed = true
-          const granted = credentials.find((c) => (c.id ?? '') === auth.credentialId)
-          result.grantedBy = {
-            credentialId: granted?.id,
-            role: auth.role,
-            issuer: granted?.issuer ?? '',
-            permission: auth.permission,
-          }
-          rec.pass('authorize')
-        } else {
-          rec.fail('authorize', auth.code, auth.message)
+  const run = await runPresentation({ ...options, requireRole: true })
+  const { rec, now } = run
+  const credentials: VerifiedCredential[] = run.credentials.map((c) => ({
+    id: c.id,
+    issuer: c.issuer,
+    org: c.org,
+    role: c.role ?? '',
+    validUntil: c.validUntil,
+    permissions: c.permissions,
+    effective: c.effective,
+  }))
+  const verified = rec.errors.length === 0 && credentials.length > 0
+  const result: Decision = {
+    verified,
+    ...(run.holder === undefined ? {} : { holder: run.holder }),
+    credentials,
+    checks: rec.checks,
+    errors: rec.errors,
+    verifiedAt: now.toISOString(),
+  }
+  if (options.request) {
+    result.request = options.request
+    result.allowed = false
+    if (verified) {
+      const auth = authorize({
+        grants: credentials.map((c) => ({
+          credentialId: c.id ?? '',
+          role: c.role,
+          issuer: c.issuer,
+          effective: c.effective,
+        })),
+        action: options.request.action,
+        resource: options.request.resource,
+      })
+      if (auth.allowed) {
+        result.allowed = true
+        const granted = credentials.find((c) => (c.id ?? '') === auth.credentialId)
+        result.grantedBy = {
+          credentialId: granted?.id,
+          role: auth.role,
+          issuer: granted?.issuer ?? '',
+          permission: auth.permission,
         }
+        rec.pass('authorize')
+      } else {
+        rec.fail('authorize', auth.code, auth.message)
       }
     }
-    return result
   }
+  return result
+}
+
+/**
+ * What a verification did not evaluate, so that a positive result never claims more than was checked:
+ * - `trust`: no trust bundle was given, so no issuer, role or ceiling was checked (and nothing is effective);
+ * - `challenge.single-use`: the `nonce` was compared with the challenge, but no ChallengeStore redeemed it;
+ * - `holder`: a credential verified on its own, not bound to anyone presenting it.
+ */
+export type NotEvaluated = 'trust' | 'challenge.single-use' | 'holder'
+
+/** A credential that passed every check run on it, read from its verified payload. */
+export interface CheckedCredential {
+  id: string | undefined
+  issuer: string
+  /** `credentialSubject.id` (the first subject's, when there are several). */
+  subject: string | undefined
+  type: string[]
+  /** The role of an AgentRoleCredential; undefined for other credentials. */
+  role: string | undefined
+  /** What an AgentRoleCredential grants; empty for other credentials. */
+  permissions: Permission[]
+  validUntil: string | undefined
+  /** The organisation of the trust bundle that vouches for the issuer; undefined when trust was not evaluated. */
+  org: string | undefined
+  /** Permissions within this verifier's ceiling (credential ∩ ceiling); empty when trust was not evaluated. */
+  effective: Permission[]
+  /** The verified credential itself: the `vc+jwt` JWS Payload (VC-JOSE-COSE §3.1.1). */
+  credential: Record<string, unknown>
+}
+
+/** Options of {@link verifyCredential}. */
+export interface VerifyCredentialOptions {
+  /** The `vc+jwt` compact JWS. */
+  credential: string
+  /**
+   * Which issuers this verifier trusts, for which roles. With a bundle, the credential must be a trusted
+   * AgentRoleCredential; without one, trust is NOT evaluated (`notEvaluated` lists `trust`, nothing is
+   * effective) and any VC DM 2.0 credential can verify.
+   */
+  trust?: TrustBundle
+  /** When given, the credential's subject must be this DID (the holder binding of a presentation). */
+  holder?: string
+  /** Checks `credentialStatus` entries; without one, a credential with a status entry fails closed. */
+  status?: StatusChecker
+  now?: Date
+  clockToleranceSec?: number
+  /** JOSE algorithms accepted; default `['EdDSA']`. */
+  algorithms?: readonly JwsAlg[]
+  limits?: Partial<Limits>
+}
+
+/** The answer of {@link verifyCredential}. Never thrown. */
+export interface CredentialVerification {
+  /** Every check that ran passed. Read `notEvaluated` for what did not run. */
+  verified: boolean
+  notEvaluated: NotEvaluated[]
+  /** Present when verified. */
+  credential?: CheckedCredential
+  checks: CheckResult[]
+  errors: DecisionError[]
+  verifiedAt: string
+}
+
+/**
+ * Verify one `vc+jwt` credential on its own, offline: the same checks {@link verifyPresentation} runs on each
+ * credential it carries (JOSE header, `assertionMethod` key of the issuer's did:key, signature, VC DM 2.0 and
+ * VC-JOSE-COSE claims and validity period, status entries, and, with `trust`, the trust bundle), named
+ * `vc.*`. The holder binding runs only with `holder`.
+ *
+ * Without `trust` the result never claims trust: `notEvaluated` includes `trust`, `org` is undefined and
+ * `effective` is empty. Never throws for a bad credential; throws InputError for bad options.
+ */
+export async function verifyCredential(options: VerifyCredentialOptions): Promise<CredentialVerification> {
+  const now = options.now ?? new Date()
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const rec = new Recorder()
+  let credential: CheckedCredential | undefined
+  if (typeof options.credential !== 'string') {
+    rec.fail('vc.jws', 'ERR_JWS_MALFORMED', 'credential must be a vc+jwt compact JWS string')
+  } else {
+    credential = await checkCredentialToken(rec, 'vc', options.credential, {
+      now,
+      limits,
+      algorithms: options.algorithms ?? DEFAULT_ALGS,
+      clockToleranceSec: options.clockToleranceSec,
+      status: options.status,
+      trust: options.trust,
+      holder: options.holder,
+      requireRole: false,
+    })
+  }
+  const notEvaluated: NotEvaluated[] = []
+  if (options.trust === undefined) notEvaluated.push('trust')
+  if (options.holder === undefined) notEvaluated.push('holder')
+  const verified = rec.errors.length === 0 && credential !== undefined
+  return {
+    verified,
+    notEvaluated,
+    ...(verified && credential ? { credential } : {}),
+    checks: rec.checks,
+    errors: rec.errors,
+    verifiedAt: now.toISOString(),
+  }
+}
+
+/** Options of {@link verifyPresentationWithOptionalTrust}. */
+export interface VerifyPresentationWithOptionalTrustOptions {
+  /** The `vp+jwt` compact JWS. */
+  presentation: string
+  /** This verifier's identifier; the presentation's `aud` must contain it. */
+  domain: string
+  /** The expected `nonce`. Redeemed for single use only when `challenges` is given. */
+  challenge?: string
+  challenges?: ChallengeStore
+  /**
+   * With a bundle, every credential must be a trusted AgentRoleCredential, as in {@link verifyPresentation};
+   * without one, trust is NOT evaluated (`notEvaluated` lists `trust`) and any VC DM 2.0 credential can verify.
+   */
+  trust?: TrustBundle
+  status?: StatusChecker
+  now?: Date
+  clockToleranceSec?: number
+  algorithms?: readonly JwsAlg[]
+  limits?: Partial<Limits>
+}
+
+/** The answer of {@link verifyPresentationWithOptionalTrust}. Never thrown. */
+export interface PresentationVerification {
+  /** Every check that ran passed and the presentation carries at least one credential. Read `notEvaluated`. */
+  verified: boolean
+  notEvaluated: NotEvaluated[]
+  /** The DID whose key signed the presentation. */
+  holder?: string
+  /** The verified presentation itself (the `vp+jwt` JWS Payload), when its signature verified. */
+  presentation?: Record<string, unknown>
+  credentials: CheckedCredential[]
+  checks: CheckResult[]
+  errors: DecisionError[]
+  verifiedAt: string
+}
+
+/**
+ * The checks of {@link verifyPresentation} for callers that cannot always name a trust bundle or a challenge
+ * store (adapters such as the Veramo credential provider): every signature (the presentation's and each
+ * enveloped credential's), times, `aud`, `nonce`, holder binding and status are always checked; trust only
+ * with `trust`, single use only with `challenges`; what did not run is listed in `notEvaluated`. No
+ * authorization: use {@link verifyPresentation} to decide on a request.
+ */
+export async function verifyPresentationWithOptionalTrust(
+  options: VerifyPresentationWithOptionalTrustOptions,
+): Promise<PresentationVerification> {
+  const run = await runPresentation({ ...options, requireRole: false })
+  const notEvaluated: NotEvaluated[] = []
+  if (options.trust === undefined) notEvaluated.push('trust')
+  if (options.challenge !== undefined && options.challenges === undefined) {
+    notEvaluated.push('challenge.single-use')
+  }
+  return {
+    verified: run.rec.errors.length === 0 && run.credentials.length > 0,
+    notEvaluated,
+    ...(run.holder === undefined ? {} : { holder: run.holder }),
+    ...(run.payload === undefined ? {} : { presentation: run.payload }),
+    credentials: run.credentials,
+    checks: run.rec.checks,
+    errors: run.rec.errors,
+    verifiedAt: run.now.toISOString(),
+  }
+}
+
+interface PresentationRunOptions {
+  presentation: string
+  domain: string
+  challenge?: string | undefined
+  challenges?: ChallengeStore | undefined
+  trust: TrustBundle | undefined
+  status?: StatusChecker | undefined
+  now?: Date | undefined
+  clockToleranceSec?: number | undefined
+  algorithms?: readonly JwsAlg[] | undefined
+  limits?: Partial<Limits> | undefined
+  requireRole: boolean
+}
+
+interface PresentationRun {
+  rec: Recorder
+  now: Date
+  holder: string | undefined
+  payload: Record<string, unknown> | undefined
+  credentials: CheckedCredential[]
+}
+
+/** The presentation checks shared by the exported verifiers; the challenge is redeemed only with a store. */
+async function runPresentation(options: PresentationRunOptions): Promise<PresentationRun> {
+  const now = options.now ?? new Date()
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const algorithms = options.algorithms ?? DEFAULT_ALGS
+  const rec = new Recorder()
+  const credentials: CheckedCredential[] = []
+  const run: PresentationRun = { rec, now, holder: undefined, payload: undefined, credentials }
 
   if (typeof options.presentation !== 'string') {
     rec.fail('vp.jws', 'ERR_JWS_MALFORMED', 'presentation must be a vp+jwt compact JWS string')
-    return decision()
+    return run
   }
   const vp = verifyToken(rec, 'vp', options.presentation, {
     typ: 'vp+jwt',
@@ -311,8 +514,10 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
     algorithms,
     relationship: 'authentication',
   })
-  if (!vp) return decision()
+  if (!vp) return run
   const holder = vp.signer
+  run.holder = holder
+  run.payload = vp.payload
   const claimsOk = rec.absorb(
     checkPresentationClaims(vp.payload, {
       now,
@@ -334,12 +539,15 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
   }
 
   for (const [index, token] of (tokens ?? []).entries()) {
-    const verified = await verifyCredentialInPresentation(rec, `vc[${index}]`, token, {
-      ...options,
+    const verified = await checkCredentialToken(rec, `vc[${index}]`, token, {
       now,
       limits,
       algorithms,
+      clockToleranceSec: options.clockToleranceSec,
+      status: options.status,
+      trust: options.trust,
       holder,
+      requireRole: options.requireRole,
     })
     if (verified) credentials.push(verified)
   }
@@ -354,20 +562,39 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
     if (outcome === 'ok') rec.pass('challenge.single-use')
     else rec.fail('challenge.single-use', CHALLENGE_CODES[outcome], `challenge ${outcome}`)
   }
-  return decision(holder)
+  return run
 }
 
-async function verifyCredentialInPresentation(
+interface CredentialContext {
+  now: Date
+  limits: Limits
+  algorithms: readonly JwsAlg[]
+  clockToleranceSec: number | undefined
+  status: StatusChecker | undefined
+  /** With a bundle the credential must be a trusted AgentRoleCredential; without one trust is not evaluated. */
+  trust: TrustBundle | undefined
+  /** The DID the credential's subject must be; undefined: no holder binding. */
+  holder: string | undefined
+  /** Refuse anything but an AgentRoleCredential, even without a trust bundle. */
+  requireRole: boolean
+}
+
+function subjectIds(payload: Record<string, unknown>): string[] {
+  const subject = getOwn(payload, 'credentialSubject')
+  const ids: string[] = []
+  for (const s of Array.isArray(subject) ? subject : [subject]) {
+    const id = isJsonObject(s) ? getOwn(s, 'id') : undefined
+    if (typeof id === 'string') ids.push(id)
+  }
+  return ids
+}
+
+async function checkCredentialToken(
   rec: Recorder,
   prefix: string,
   token: string,
-  ctx: VerifyPresentationOptions & {
-    now: Date
-    limits: Limits
-    algorithms: readonly JwsAlg[]
-    holder: string
-  },
-): Promise<VerifiedCredential | undefined> {
+  ctx: CredentialContext,
+): Promise<CheckedCredential | undefined> {
   const before = rec.errors.length
   const vc = verifyToken(rec, prefix, token, {
     typ: 'vc+jwt',
@@ -400,17 +627,28 @@ async function verifyCredentialInPresentation(
     return undefined
   }
   rec.pass(`${prefix}.issuerKey`)
-  const claims = rec.attempt(`${prefix}.role`, () => readRoleClaims(payload), credentialId)
-  if (!claims) return undefined
-  if (claims.subject !== ctx.holder) {
-    rec.fail(
-      `${prefix}.holder`,
-      'ERR_HOLDER_MISMATCH',
-      `credential subject ${claims.subject} is not the presentation's signer ${ctx.holder}`,
-      credentialId,
-    )
-  } else {
-    rec.pass(`${prefix}.holder`)
+  const typeValue = getOwn(payload, 'type')
+  const types = (Array.isArray(typeValue) ? typeValue : [typeValue]).filter(
+    (t): t is string => typeof t === 'string',
+  )
+  // Trust is granted per role, so a trust bundle (or the caller) requires a role credential.
+  let claims: RoleClaimsRead | undefined
+  if (ctx.requireRole || ctx.trust !== undefined || types.includes(ROLE_CREDENTIAL_TYPE)) {
+    claims = rec.attempt(`${prefix}.role`, () => readRoleClaims(payload), credentialId)
+    if (!claims) return undefined
+  }
+  const subjects = claims ? [claims.subject] : subjectIds(payload)
+  if (ctx.holder !== undefined) {
+    if (!subjects.includes(ctx.holder)) {
+      rec.fail(
+        `${prefix}.holder`,
+        'ERR_HOLDER_MISMATCH',
+        `credential subject ${subjects.join(', ') || '(none)'} is not the presentation's signer ${ctx.holder}`,
+        credentialId,
+      )
+    } else {
+      rec.pass(`${prefix}.holder`)
+    }
   }
 
   // Status: every entry must be checked; an entry nobody can check fails closed.
@@ -442,28 +680,37 @@ async function verifyCredentialInPresentation(
     else rec.fail(check, result.code, result.message, credentialId)
   }
 
-  // Trust: nothing is accepted because nothing said no.
-  const trust = evaluateTrust({
-    bundle: ctx.trust,
-    issuer,
-    subject: claims.subject,
-    role: claims.role,
-    permissions: claims.permissions,
-  })
-  if (!trust.trusted) {
-    rec.fail(`${prefix}.trust`, trust.code, trust.message, credentialId)
-    return undefined
+  // Trust: nothing is accepted because nothing said no. Without a bundle, nothing is trusted or effective.
+  let org: string | undefined
+  let effective: Permission[] = []
+  if (ctx.trust !== undefined && claims !== undefined) {
+    const trust = evaluateTrust({
+      bundle: ctx.trust,
+      issuer,
+      subject: claims.subject,
+      role: claims.role,
+      permissions: claims.permissions,
+    })
+    if (!trust.trusted) {
+      rec.fail(`${prefix}.trust`, trust.code, trust.message, credentialId)
+      return undefined
+    }
+    rec.pass(`${prefix}.trust`)
+    org = trust.org
+    effective = trust.effective
   }
-  rec.pass(`${prefix}.trust`)
   if (rec.errors.length !== before) return undefined
   const validUntil = getOwn(payload, 'validUntil')
   return {
     id: credentialId,
     issuer,
-    org: trust.org,
-    role: claims.role,
+    subject: subjects[0],
+    type: types,
+    role: claims?.role,
+    permissions: claims?.permissions ?? [],
     validUntil: typeof validUntil === 'string' ? validUntil : undefined,
-    permissions: claims.permissions,
-    effective: trust.effective,
+    org,
+    effective,
+    credential: payload,
   }
 }

@@ -1,11 +1,4 @@
-import {
-  type AgentProfile,
-  createAgentIdentity,
-  getAgent,
-  listAgents,
-  transitionAgent,
-  validateAgentStatus,
-} from '@tessera/identity'
+import type { AgentProfile } from '@tessera/identity'
 import type { Command } from 'commander'
 import { parseJsonOption, withHome } from '../context.js'
 import { type CommandResult, table } from '../output.js'
@@ -38,7 +31,7 @@ export function registerAgent(program: Command, run: Action): void {
       run(async (opts: { name: string; type: string; owner?: string; meta?: string; home?: string }) =>
         withHome(opts, async (home) =>
           agentResult(
-            await createAgentIdentity(home, {
+            await (await import('@tessera/identity')).createAgentIdentity(home, {
               name: opts.name,
               type: opts.type,
               owner: opts.owner,
@@ -55,6 +48,7 @@ export function registerAgent(program: Command, run: Action): void {
     .action(
       run(async (opts: { status?: string; type?: string; home?: string }) =>
         withHome(opts, async (home) => {
+          const { listAgents, validateAgentStatus } = await import('@tessera/identity')
           const agents = await listAgents(home, {
             status: opts.status === undefined ? undefined : validateAgentStatus(opts.status),
             type: opts.type,
@@ -72,7 +66,9 @@ export function registerAgent(program: Command, run: Action): void {
 
   leaf(agent.command('show').argument('<did>', 'the agent DID'), 'Show one agent').action(
     run(async (did: string, opts: { home?: string }) =>
-      withHome(opts, async (home) => agentResult(await getAgent(home, did))),
+      withHome(opts, async (home) =>
+        agentResult(await (await import('@tessera/identity')).getAgent(home, did)),
+      ),
     ),
   )
 
@@ -83,7 +79,9 @@ export function registerAgent(program: Command, run: Action): void {
   ] as const) {
     leaf(agent.command(name).argument('<did>', 'the agent DID'), description).action(
       run(async (did: string, opts: { home?: string }) =>
-        withHome(opts, async (home) => agentResult(await transitionAgent(home, did, name))),
+        withHome(opts, async (home) =>
+          agentResult(await (await import('@tessera/identity')).transitionAgent(home, did, name)),
+        ),
       ),
     )
   }
