@@ -4,6 +4,7 @@
 //   node bench/did-key.bench.mjs
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
+import { report } from './lib.mjs'
 
 const identityDir = new URL('../packages/identity/', import.meta.url)
 const { clearDidKeyCache, didKeyFromPublicKey, resolveDidKey } = await import(
@@ -56,13 +57,6 @@ const keyDidResolver = await measure(async () => {
   }
 })
 
-console.log(
-  JSON.stringify({
-    name: 'did-key resolve',
-    results: [
-      { label: 'resolveDidKey cold (1,000 distinct Ed25519 DIDs, empty cache)', opsPerSec: cold },
-      { label: 'resolveDidKey cached', opsPerSec: cached },
-    ],
-    reference: { label: 'key-did-resolver', opsPerSec: keyDidResolver },
-  }),
-)
+const reference_ = { label: 'key-did-resolver (same DIDs, same run)', value: keyDidResolver }
+report({ name: 'did:key resolve, cold (1,000 distinct Ed25519 DIDs, empty cache)', value: cold, reference: reference_ })
+report({ name: 'did:key resolve, cached', value: cached, reference: reference_ })
