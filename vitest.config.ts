@@ -14,6 +14,8 @@ export default defineConfig({
       '@tessera/policy': pkg('policy'),
       '@tessera/credentials/verify': fileURLToPath(new URL('./packages/credentials/src/verify.ts', import.meta.url)),
       '@tessera/credentials': pkg('credentials'),
+      '@tessera/status': pkg('status'),
+      '@tessera/audit': pkg('audit'),
     },
   },
   test: {

@@ -61,6 +61,20 @@ export const ERROR_CODES = {
   ERR_STATUS_UNCHECKABLE: 'verification',
   ERR_STATUS_REVOKED: 'verification',
   ERR_STATUS_SUSPENDED: 'verification',
+  // Bitstring Status List v1.0 processing errors (§3.5; RANGE_ERROR and MALFORMED_VALUE_ERROR come from VC Data
+  // Model 2.0): `details.specError` carries the spec name
+  ERR_STATUS_LIST_MALFORMED: 'verification',
+  ERR_STATUS_LIST_LENGTH: 'verification',
+  ERR_STATUS_LIST_TOO_LARGE: 'verification',
+  ERR_STATUS_RANGE: 'verification',
+  ERR_STATUS_RETRIEVAL: 'verification',
+  ERR_STATUS_VERIFICATION: 'verification',
+  // tamper-evident audit log (@tessera/audit): a malformed export line or proof file, a log that does not
+  // verify (`details.firstBad`), a checkpoint not validly signed by the organisation, a Merkle proof that fails
+  ERR_AUDIT_MALFORMED: 'verification',
+  ERR_AUDIT_TAMPERED: 'verification',
+  ERR_AUDIT_CHECKPOINT_INVALID: 'verification',
+  ERR_AUDIT_PROOF_INVALID: 'verification',
   // policy results (CLI exit 1)
   ERR_TRUST_ISSUER_UNKNOWN: 'policy',
   ERR_TRUST_ROLE_NOT_ALLOWED: 'policy',
