@@ -8,7 +8,7 @@ import {
   homeChallengeStore,
   issueRoleCredential,
 } from '@tessera/credentials'
-import { verifyPresentation } from '@tessera/credentials/verify'
+import { verifyPresentation } from '@tessera/credentials/offline'
 import { createAgentIdentity, type Home, initHome, openHome, transitionAgent } from '@tessera/identity'
 import {
   addTrust,

@@ -17,7 +17,8 @@ export async function homeDir(options: GlobalOptions): Promise<string> {
 /** Every package's migrations, in order: a home always has the whole schema. */
 export async function allMigrations() {
   const { credentialsMigrations } = await import('@tessera/credentials')
-  return [...credentialsMigrations]
+  const { statusMigrations } = await import('@tessera/status')
+  return [...credentialsMigrations, ...statusMigrations]
 }
 
 /**
@@ -26,8 +27,10 @@ export async function allMigrations() {
  */
 export async function withHome<T>(options: GlobalOptions, work: (home: Home) => Promise<T>): Promise<T> {
   const { openHome } = await import('@tessera/identity')
+  const { enableStatusLists } = await import('@tessera/status')
   const home = await openHome({ dir: await homeDir(options), migrations: await allMigrations() })
   try {
+    enableStatusLists(home)
     return await work(home)
   } finally {
     await home.close()

@@ -5,6 +5,7 @@ import { registerDid } from './commands/did.js'
 import { registerExchange } from './commands/exchange.js'
 import { registerInit } from './commands/init.js'
 import { registerRole } from './commands/role.js'
+import { registerStatus } from './commands/status.js'
 import { registerTrust } from './commands/trust.js'
 import { type CommandResult, EXIT, printError, printResult } from './output.js'
 import type { Action } from './program-util.js'
@@ -37,6 +38,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerRole(program, run)
   registerTrust(program, run)
   registerExchange(program, run)
+  registerStatus(program, run)
   return program
 }
 

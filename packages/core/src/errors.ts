@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   ERR_AGENT_INACTIVE: 'identity',
   ERR_ROLE_NOT_ALLOWED_FOR_TYPE: 'identity',
   ERR_CREDENTIAL_NOT_FOUND: 'identity',
+  ERR_STATUS_REVOKED_FINAL: 'identity',
   ERR_DID_INVALID: 'identity',
   ERR_DID_METHOD_NOT_SUPPORTED: 'identity',
   ERR_DID_NOT_MANAGED: 'identity',
@@ -69,6 +70,12 @@ export const ERROR_CODES = {
   ERR_STATUS_RANGE: 'verification',
   ERR_STATUS_RETRIEVAL: 'verification',
   ERR_STATUS_VERIFICATION: 'verification',
+  // the verifier's status list cache (@tessera/status createStatusCache): no list recent enough to rely on
+  // (older than the verifier's maxStalenessMs, or past its validUntil); a newer list cleared a revocation bit
+  // (revocation is final, the old bit is kept); a list whose issuer the trust bundle does not accept for status
+  ERR_STATUS_STALE: 'verification',
+  ERR_STATUS_REVOCATION_CLEARED: 'verification',
+  ERR_STATUS_ISSUER_UNTRUSTED: 'verification',
   // tamper-evident audit log (@tessera/audit): a malformed export line or proof file, a log that does not
   // verify (`details.firstBad`), a checkpoint not validly signed by the organisation, a Merkle proof that fails
   ERR_AUDIT_MALFORMED: 'verification',

@@ -92,9 +92,8 @@ export async function issueRoleCredentials(
       const validFrom = request.validFrom ?? now
       const validUntil = new Date(validFrom.getTime() + (request.validForSec ?? DEFAULT_VALIDITY_SEC) * 1000)
       const id = `urn:uuid:${randomUUID()}`
-      const credentialStatus = options.allocateStatus
-        ? await options.allocateStatus({ home, credentialId: id })
-        : []
+      const allocate = options.allocateStatus ?? home.hooks.allocateCredentialStatus
+      const credentialStatus = allocate ? await allocate({ home, credentialId: id }) : []
       const credential = buildRoleCredential({
         id,
         issuer: home.org.did,

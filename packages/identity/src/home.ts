@@ -17,6 +17,11 @@ export const DATABASE_FILE = 'tessera.db'
 /** Hooks that extend a home's operations; each runs inside the operation's transaction. */
 export interface HomeHooks {
   agentTransition: TransitionListener[]
+  /**
+   * Allocates `credentialStatus` entries for a credential being issued, inside the issuing transaction
+   * (installed by the status-list package; without it credentials carry no status entry).
+   */
+  allocateCredentialStatus?: (request: { credentialId: string }) => Promise<Record<string, unknown>[]>
 }
 
 /** The organisation that owns a home. */

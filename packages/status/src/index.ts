@@ -36,3 +36,8 @@ export {
   STATUS_LIST_CREDENTIAL_TYPE,
   STATUS_LIST_TYPE,
 } from './list-credential.js'
+export * from './issuer.js'
+export * from './migrations.js'
+export { permuteIndex } from './permutation.js'
+export * from './publish.js'
+export * from './home.js'

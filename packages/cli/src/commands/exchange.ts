@@ -1,5 +1,5 @@
 import { parseDuration } from '@tessera/core'
-import type { Decision } from '@tessera/credentials/verify'
+import type { Decision } from '@tessera/credentials/offline'
 import type { Command } from 'commander'
 import { collect, readInputFile, withHome, writeOutputFile } from '../context.js'
 import { type CommandResult, EXIT } from '../output.js'
@@ -118,7 +118,7 @@ export function registerExchange(program: Command, run: Action): void {
             throw new InputError('ERR_USAGE', '--action and --resource go together')
           }
           const policy = await import('@tessera/policy')
-          const { verifyPresentation } = await import('@tessera/credentials/verify')
+          const { verifyPresentation } = await import('@tessera/credentials/offline')
           const presentation = readInputFile(opts.presentation, '--presentation')
           const trust = await policy.loadTrustBundle(opts.trust)
           const request =
