@@ -1,3 +1,12 @@
+export {
+  type BatchDecision,
+  type BatchItem,
+  createVerifierPool,
+  MAX_VERIFIER_THREADS,
+  type VerifierPool,
+  type VerifierPoolOptions,
+  type VerifyBatchOptions,
+} from './batch.js'
 export * from './challenge.js'
 export {
   CREDENTIALS_V2_CONTEXT,
@@ -34,6 +43,7 @@ export {
 } from './limits.js'
 export * from './migrations.js'
 export * from './present.js'
+export * from './provider.js'
 export * from './register.js'
 export * from './role-credential.js'
 export * from './signer.js'

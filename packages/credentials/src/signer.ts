@@ -1,5 +1,5 @@
 import { IdentityError, TesseraError } from '@tessera/core'
-import type { IKeyManager, TAgent } from '@veramo/core'
+import type { IDIDManager, IIdentifier, IKeyManager, TAgent } from '@veramo/core'
 
 /** A JWS signer bound to one key: signs the JWS Signing Input, returns the raw signature. */
 export interface JwsSigner {
@@ -10,17 +10,18 @@ export interface JwsSigner {
 }
 
 /**
+ * The Veramo agent methods a {@link veramoSigner} needs: a home's agent, or the `context.agent` a Veramo plugin
+ * receives (e.g. `IssuerAgentContext`, which only picks these two).
+ */
+export type SigningAgent = TAgent<Pick<IKeyManager, 'keyManagerSign'> & Pick<IDIDManager, 'didManagerGet'>>
+
+/**
  * A signer that goes through Veramo's key manager: the private key never leaves the KMS.
  * `did` must be a did:key managed by the agent; its Ed25519 key signs.
  */
-export async function veramoSigner(options: {
-  agent: TAgent<
-    IKeyManager & { didManagerGet: (args: { did: string }) => Promise<import('@veramo/core').IIdentifier> }
-  >
-  did: string
-}): Promise<JwsSigner> {
+export async function veramoSigner(options: { agent: SigningAgent; did: string }): Promise<JwsSigner> {
   const { agent, did } = options
-  let identifier: import('@veramo/core').IIdentifier
+  let identifier: IIdentifier
   try {
     identifier = await agent.didManagerGet({ did })
   } catch (err) {

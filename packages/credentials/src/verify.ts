@@ -1,7 +1,13 @@
 import type { CheckResult, DecisionError, ErrorCode, Permission } from '@tessera/core'
 import { InputError, TesseraError, VerificationError } from '@tessera/core'
 import { verificationKey } from '@tessera/identity/did-key'
-import { authorize, evaluateTrust, type TrustBundle, validatePermission } from '@tessera/policy'
+import {
+  authorize,
+  evaluateTrust,
+  permissionCovers,
+  type TrustBundle,
+  validatePermission,
+} from '@tessera/policy'
 import type { ChallengeOutcome, ChallengeStore } from './challenge.js'
 import { checkCredentialClaims, checkPresentationClaims, extractEnvelopedCredentials } from './claims.js'
 import { decodeCompactJws, type JwsAlg, keyMatchesAlg, verifyJwsSignature } from './jws.js'
@@ -100,14 +106,14 @@ class Recorder {
     return ok
   }
 
-  /** Run `step`; a TesseraError it throws becomes a failed check. */
+  /** Run `step`; a TesseraError it throws becomes a failed check, except InputError (bad options). */
   attempt<T>(check: string, step: () => T, credentialId?: string): T | undefined {
     try {
       const value = step()
       this.pass(check)
       return value
     } catch (err) {
-      if (!(err instanceof TesseraError)) throw err
+      if (!(err instanceof TesseraError) || err instanceof InputError) throw err
       this.fail(check, err.code, err.message, credentialId)
       return undefined
     }
@@ -253,6 +259,10 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
       '"challenges" (a ChallengeStore) is required with "challenge" to enforce single use',
     )
   }
+  // Without a bundle runPresentation skips trust; a Decision must never be verified without it.
+  if (options.trust === undefined) {
+    throw new InputError('ERR_INPUT_INVALID', '"trust" (a TrustBundle) is required to decide')
+  }
   const run = await runPresentation({ ...options, requireRole: true })
   const { rec, now } = run
   const credentials: VerifiedCredential[] = run.credentials.map((c) => ({
@@ -289,7 +299,10 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
       })
       if (auth.allowed) {
         result.allowed = true
-        const granted = credentials.find((c) => (c.id ?? '') === auth.credentialId)
+        // authorize chose the first grant that covers the request: find that credential, not one that merely
+        // shares its id (ids are optional and issuer-chosen, so they may be absent or repeated).
+        const request = options.request
+        const granted = credentials.find((c) => c.effective.some((p) => permissionCovers(p, request)))
         result.grantedBy = {
           credentialId: granted?.id,
           role: auth.role,
@@ -477,7 +490,7 @@ interface PresentationRunOptions {
   domain: string
   challenge?: string | undefined
   challenges?: ChallengeStore | undefined
-  trust: TrustBundle | undefined
+  trust?: TrustBundle | undefined
   status?: StatusChecker | undefined
   now?: Date | undefined
   clockToleranceSec?: number | undefined
