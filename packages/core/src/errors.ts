@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   ERR_VP_MALFORMED: 'verification',
   ERR_VP_NOT_YET_VALID: 'verification',
   ERR_VP_EXPIRED: 'verification',
+  ERR_VP_LIFETIME: 'verification',
   ERR_VP_TOO_MANY_CREDENTIALS: 'verification',
   ERR_CHALLENGE_MISSING: 'verification',
   ERR_CHALLENGE_MISMATCH: 'verification',

@@ -434,6 +434,24 @@ describe('checkPresentationClaims', () => {
     })
   })
 
+  it('caps the lifetime a presentation claims: exp at most maxAgeSec (plus tolerance) ahead', () => {
+    expect(failures(checkVp(presentation({ exp: NOW_SEC + 600 + 60 })))).toEqual({})
+    expect(failures(checkVp(presentation({ exp: NOW_SEC + 600 + 61 })))).toEqual({
+      'vp.freshness': 'ERR_VP_LIFETIME',
+    })
+    expect(failures(checkVp(presentation({ exp: NOW_SEC + 10 * 365 * 86_400 })))).toEqual({
+      'vp.freshness': 'ERR_VP_LIFETIME',
+    })
+    expect(
+      failures(checkVp(presentation({ exp: NOW_SEC + 40 }), { maxAgeSec: 30, clockToleranceSec: 10 })),
+    ).toEqual({})
+    expect(
+      failures(checkVp(presentation({ exp: NOW_SEC + 41 }), { maxAgeSec: 30, clockToleranceSec: 10 })),
+    ).toEqual({
+      'vp.freshness': 'ERR_VP_LIFETIME',
+    })
+  })
+
   it('requires exp, or an iat no older than maxAgeSec (default 600 s) plus the tolerance', () => {
     const noExp = (iat: number) => without('exp', { iat })
     expect(failures(checkVp(noExp(NOW_SEC - 600 - 59)))).toEqual({})

@@ -176,7 +176,8 @@ export interface PresentationClaimsOptions {
  * - `vp.nonce` (when `challenge` is given): `ERR_CHALLENGE_MISSING` / `ERR_CHALLENGE_MISMATCH`;
  * - `vp.aud`: a string or array of strings containing `domain` (RFC 7519 §4.1.3), else `ERR_DOMAIN_MISMATCH`;
  * - `vp.iat`, `vp.nbf`, `vp.exp` (when present): `ERR_VP_NOT_YET_VALID` / `ERR_VP_EXPIRED`;
- * - `vp.freshness`: a presentation is a short-lived proof of possession, so it must either carry `exp`, or
+ * - `vp.freshness`: a presentation is a short-lived proof of possession, so its `exp` may be at most `maxAgeSec`
+ *   in the future (`ERR_VP_LIFETIME`), and it must either carry `exp`, or
  *   carry `iat` and be at most `maxAgeSec` old (treated as an implicit `exp` of `iat + maxAgeSec`); with
  *   neither it fails with `ERR_VP_EXPIRED`. This bounds replay even when no challenge is used.
  *
@@ -269,8 +270,17 @@ export function checkPresentationClaims(payload: unknown, options: PresentationC
     notYetValid: 'ERR_VP_NOT_YET_VALID',
     expired: 'ERR_VP_EXPIRED',
   })
-  if (times.exp !== undefined) checks.pass(`${p}.freshness`)
-  else if (times.iat !== undefined) {
+  if (times.exp !== undefined) {
+    // A presentation is a short-lived proof of possession: one that claims to stay valid for longer than the
+    // maximum age could be replayed for that long where no challenge is used. Cap its remaining lifetime.
+    if (times.exp - nowMs <= maxAgeSec * 1000 + toleranceMs) checks.pass(`${p}.freshness`)
+    else
+      checks.fail(
+        `${p}.freshness`,
+        'ERR_VP_LIFETIME',
+        `presentation "exp" is more than ${maxAgeSec}s in the future; presentations must be short-lived`,
+      )
+  } else if (times.iat !== undefined) {
     const impliedExpMs = times.iat + maxAgeSec * 1000
     if (impliedExpMs + toleranceMs > nowMs) checks.pass(`${p}.freshness`)
     else

@@ -329,6 +329,7 @@ const polluted = (): unknown => (({}) as Record<string, unknown>).polluted
 const CHECKS_OF_VP = [
   'vp.jws',
   'vp.kid',
+  'vp.alg',
   'vp.signature',
   'vp.@context',
   'vp.type',
@@ -346,6 +347,7 @@ const checksOfCredential = (index: number): string[] =>
   [
     'jws',
     'kid',
+    'alg',
     'signature',
     '@context',
     'type',

@@ -148,8 +148,14 @@ function verifyToken(
     credentialId,
   )
   if (!decoded) return undefined
-  const key = rec.attempt(`${prefix}.kid`, () => verificationKey(decoded.header.kid), credentialId)
-  if (!key) return undefined
+  let key: ReturnType<typeof verificationKey>
+  try {
+    key = verificationKey(decoded.header.kid)
+  } catch (err) {
+    if (!(err instanceof TesseraError) || err instanceof InputError) throw err
+    rec.fail(`${prefix}.kid`, err.code, err.message, credentialId)
+    return undefined
+  }
   if (!key.relationships.has(options.relationship)) {
     rec.fail(
       `${prefix}.kid`,
@@ -168,6 +174,8 @@ function verifyToken(
     )
     return undefined
   }
+  rec.pass(`${prefix}.kid`)
+  rec.pass(`${prefix}.alg`)
   const valid = verifyJwsSignature({
     alg: decoded.header.alg,
     keyObject: key.keyObject,
