@@ -5,7 +5,7 @@ import { validatePermission } from '@tessera/policy'
 import { signCompactJws } from './jws.js'
 import { allowedTypesForRole, type IssuedCredential, recordIssued } from './register.js'
 import { buildRoleCredential, type RoleCredential, validateRoleName } from './role-credential.js'
-import { type JwsSigner, veramoSigner } from './signer.js'
+import { type JwsSigner, type SigningAgent, veramoSigner } from './signer.js'
 
 /** Default validity of a role credential: 30 days. */
 export const DEFAULT_VALIDITY_SEC = 30 * 86_400
@@ -69,14 +69,28 @@ export async function issueRoleCredentials(
   requests: readonly GrantRequest[],
   options: { allocateStatus?: StatusAllocator; now?: Date } = {},
 ): Promise<IssuedCredential[]> {
-  const signer = await veramoSigner({ agent: home.agent, did: home.org.did })
+  // Sign through the home's key manager plugin directly: the same KMS as `agent.keyManagerSign`, without the
+  // agent's per-call dispatch (which builds a logger and serializes the result each time).
+  const keyManager = home.keyManager
+  const signer = await veramoSigner({
+    agent: {
+      keyManagerSign: (args: Parameters<typeof keyManager.keyManagerSign>[0]) => keyManager.keyManagerSign(args),
+      didManagerGet: (args: { did: string }) => home.agent.didManagerGet(args),
+    } as SigningAgent,
+    did: home.org.did,
+  })
   return home.transaction(async () => {
     const issued: IssuedCredential[] = []
     const allowedTypes = new Map<string, string[]>()
+    const agents = new Map<string, Awaited<ReturnType<typeof requireActiveAgent>>>()
     for (const request of requests) {
       const role = validateRoleName(request.role)
       const permissions = request.permissions.map((p) => validatePermission(p))
-      const agent = await requireActiveAgent(home, request.agent)
+      let agent = agents.get(request.agent)
+      if (agent === undefined) {
+        agent = await requireActiveAgent(home, request.agent)
+        agents.set(request.agent, agent)
+      }
       let allowed = allowedTypes.get(role)
       if (allowed === undefined) {
         allowed = await allowedTypesForRole(home, role)

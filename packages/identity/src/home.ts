@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, resolve } from 'node:path'
 import { EnvironmentError, InputError, TesseraError } from '@tessera/core'
 import type { IAgentPlugin } from '@veramo/core'
+import type { KeyManager } from '@veramo/key-manager'
 import type { DataSource } from 'typeorm'
 import type { TransitionListener } from './agents.js'
 import { inTransaction, type MigrationClass, openDatabase } from './database.js'
@@ -50,6 +51,11 @@ export interface Home {
   org: Organisation
   dataSource: DataSource
   agent: VeramoAgent
+  /**
+   * The agent's key manager plugin itself, for hot paths that sign many times (bulk issuance): the same keys
+   * and KMS as `agent.keyManagerSign`, without the agent's per-call dispatch.
+   */
+  keyManager: KeyManager
   secretSource: SecretSource
   /** Listeners other packages register (e.g. retiring an agent revokes its credentials); they run in the transaction. */
   hooks: HomeHooks
@@ -115,7 +121,7 @@ export async function initHome(options: {
     })
     let org: Organisation
     try {
-      const agent = createVeramoAgent({ dataSource, secret })
+      const { agent } = createVeramoAgent({ dataSource, secret })
       org = await inTransaction(dataSource, async (manager) => {
         const identifier = await agent.didManagerCreate({
           provider: 'did:key',
@@ -210,13 +216,14 @@ export async function openHome(options: {
         `the key-encryption secret (from ${source === 'env' ? 'TESSERA_SECRET' : 'secret.key'}) does not open this home's keys`,
       )
     }
-    const agent = createVeramoAgent({ dataSource, secret, plugins: options.plugins })
+    const { agent, keyManager } = createVeramoAgent({ dataSource, secret, plugins: options.plugins })
     return {
       dir,
       config,
       org: config.org,
       dataSource,
       agent,
+      keyManager,
       secretSource: source,
       hooks: { agentTransition: [] },
       transaction: (work) => inTransaction(dataSource, () => work()),

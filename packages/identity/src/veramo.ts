@@ -83,10 +83,10 @@ export class CachedKeyStore extends KeyStore {
 
   override async getKey(args: { kid: string }): Promise<IKey> {
     const cached = this.#keys.get(args.kid)
-    if (cached) return structuredClone(cached)
+    if (cached) return { ...cached }
     const key = await super.getKey(args)
     if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.delete(this.#keys.keys().next().value as string)
-    this.#keys.set(args.kid, structuredClone(key))
+    this.#keys.set(args.kid, Object.freeze({ ...key, meta: key.meta ? structuredClone(key.meta) : key.meta }))
     return key
   }
 
@@ -107,16 +107,17 @@ export function createVeramoAgent(options: {
   dataSource: DataSource
   secret: string
   plugins?: readonly IAgentPlugin[]
-}): VeramoAgent {
+}): { agent: VeramoAgent; keyManager: KeyManager } {
   const { dataSource, secret } = options
-  return createAgent<IKeyManager & IDIDManager & IResolver>({
+  const keyManager = new KeyManager({
+    store: new CachedKeyStore(dataSource),
+    kms: {
+      [KMS_NAME]: new NodeKeyManagementSystem(new PrivateKeyStore(dataSource, new SecretBox(secret))),
+    },
+  })
+  const agent = createAgent<IKeyManager & IDIDManager & IResolver>({
     plugins: [
-      new KeyManager({
-        store: new CachedKeyStore(dataSource),
-        kms: {
-          [KMS_NAME]: new NodeKeyManagementSystem(new PrivateKeyStore(dataSource, new SecretBox(secret))),
-        },
-      }),
+      keyManager,
       new DIDManager({
         store: new DIDStore(dataSource),
         defaultProvider: 'did:key',
@@ -126,6 +127,7 @@ export function createVeramoAgent(options: {
       ...(options.plugins ?? []),
     ],
   })
+  return { agent, keyManager }
 }
 
 /** Decrypt one private key to prove the secret is right (SecretBox fails to open with any other key). */
