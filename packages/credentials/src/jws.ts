@@ -295,15 +295,22 @@ function decodeBase64url(segment: string, what: string): Buffer {
   if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
     throw new VerificationError('ERR_JWS_MALFORMED', `${what} is not unpadded base64url`)
   }
-  const bytes = Buffer.from(segment, 'base64url')
-  if (bytes.toString('base64url') !== segment) {
+  // Canonical form (RFC 4648 §3.5): the bits of the last character beyond the encoded bytes must be zero, so no
+  // two strings decode to the same bytes. Checked on that character alone rather than by re-encoding.
+  const rem = segment.length % 4
+  if (
+    rem !== 0 &&
+    (BASE64URL_ALPHABET.indexOf(segment[segment.length - 1] as string) & (rem === 2 ? 0x0f : 0x03)) !== 0
+  ) {
     throw new VerificationError(
       'ERR_JWS_MALFORMED',
       `${what} is not canonical base64url (non-zero trailing bits)`,
     )
   }
-  return bytes
+  return Buffer.from(segment, 'base64url')
 }
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
