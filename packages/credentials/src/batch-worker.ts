@@ -16,6 +16,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { TesseraError } from '@tessera/core'
 import { parseTrustBundle } from '@tessera/policy'
+import { type EncodedValues, encodeValues } from './batch.js'
 import type { ChallengeOutcome, ChallengeStore } from './challenge.js'
 import type { JwsAlg } from './jws.js'
 import { getOwn, isJsonObject, type Limits, parseJsonCapped } from './limits.js'
@@ -63,8 +64,8 @@ export type FromBatchWorker =
   | {
       type: 'done'
       job: number
-      /** One per item, in order; null where `failures` has the item. */
-      decisions: (BatchWorkerDecision | null)[]
+      /** `(BatchWorkerDecision | null)[]`, one per item in order, null where `failures` has the item. */
+      decisions: EncodedValues
       failures: BatchWorkerFailure[]
     }
 
@@ -80,7 +81,7 @@ const { limits, algorithms, clockToleranceSec } = setup
 const waiting = new Map<number, ((outcome: ChallengeOutcome) => void)[]>()
 
 function post(message: FromBatchWorker): void {
-  port?.postMessage(message)
+  port?.postMessage(message, message.type === 'done' ? [message.decisions.codes.buffer] : [])
 }
 
 /**
@@ -92,10 +93,13 @@ function verifiedNonce(presentation: string, decision: Decision): string | undef
   const first = presentation.indexOf('.')
   const last = presentation.lastIndexOf('.')
   try {
-    const payload = parseJsonCapped(Buffer.from(presentation.slice(first + 1, last), 'base64url').toString(), {
-      maxDepth: limits.maxJsonDepth,
-      maxLength: limits.maxPresentationTokenLength,
-    })
+    const payload = parseJsonCapped(
+      Buffer.from(presentation.slice(first + 1, last), 'base64url').toString(),
+      {
+        maxDepth: limits.maxJsonDepth,
+        maxLength: limits.maxPresentationTokenLength,
+      },
+    )
     const nonce = isJsonObject(payload) ? getOwn(payload, 'nonce') : undefined
     return typeof nonce === 'string' ? nonce : undefined
   } catch {
@@ -126,7 +130,7 @@ function verifyChunk(job: number, nowMs: number, items: readonly BatchWorkerItem
     if (unfinished === 0) {
       waiting.delete(job)
       failures.sort((a, b) => a.index - b.index)
-      post({ type: 'done', job, decisions, failures })
+      post({ type: 'done', job, decisions: encodeValues(decisions), failures })
     } else if (running === 0 && !redeemSent) {
       redeemSent = true
       const indices = [...redeeming.keys()].sort((a, b) => a - b)
@@ -162,19 +166,21 @@ function verifyChunk(job: number, nowMs: number, items: readonly BatchWorkerItem
       ...(clockToleranceSec === undefined ? {} : { clockToleranceSec }),
       ...(item.request === undefined ? {} : { request: item.request }),
       ...(challenges === undefined ? {} : { challenge: item.challenge, challenges }),
-    }).then(
-      (decision) => {
-        const nonce = verifiedNonce(item.presentation, decision)
-        decisions[index] = nonce === undefined ? decision : Object.assign(decision, { nonce })
-      },
-      (err: unknown) => {
-        failures.push(failure(index, err))
-      },
-    ).finally(() => {
-      if (!redeemed) running--
-      unfinished--
-      progress()
     })
+      .then(
+        (decision) => {
+          const nonce = verifiedNonce(item.presentation, decision)
+          decisions[index] = nonce === undefined ? decision : Object.assign(decision, { nonce })
+        },
+        (err: unknown) => {
+          failures.push(failure(index, err))
+        },
+      )
+      .finally(() => {
+        if (!redeemed) running--
+        unfinished--
+        progress()
+      })
   })
 }
 
