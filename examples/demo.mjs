@@ -9,8 +9,56 @@ const root = mkdtempSync(join(tmpdir(), 'tessera-demo-'))
 const acme = join(root, 'acme')
 const globex = join(root, 'globex')
 const trust = join(root, 'globex-trust.json')
+const published = join(root, 'published-status')
 const file = (name) => join(root, name)
 const domain = 'api.globex.example'
+
+/** The agent answers a fresh Globex challenge with `credential`; Globex verifies and decides on `request`. */
+function presentAndVerify(
+  agent,
+  credential,
+  { request = 'read:tickets/42', expectExit = 0, note = '' } = {},
+) {
+  const { challenge } = tessera(globex, ['challenge', '--domain', domain], { json: true, quiet: true })
+  tessera(
+    acme,
+    [
+      'present',
+      '--agent',
+      agent,
+      '--credential',
+      credential,
+      '--challenge',
+      challenge,
+      '--domain',
+      domain,
+      '--out',
+      file('vp.jwt'),
+    ],
+    { quiet: true },
+  )
+  console.log(
+    `\n  Globex challenged the agent; it answered with a vp+jwt bound to the challenge and domain${note}`,
+  )
+  const [action, resource] = request.split(':')
+  const args = [
+    'verify',
+    '--presentation',
+    file('vp.jwt'),
+    '--domain',
+    domain,
+    '--trust',
+    trust,
+    '--status-dir',
+    published,
+  ]
+  tessera(globex, [...args, '--challenge', challenge, '--action', action, '--resource', resource], {
+    expectExit,
+  })
+  return challenge
+}
+
+const publish = (quiet = true) => tessera(acme, ['status', 'publish', '--out', published], { quiet })
 
 try {
   step('1. Acme sets up its organisation home (did:key, encrypted key store, SQLite)')
@@ -18,67 +66,46 @@ try {
   console.log(`  Acme issuer DID: ${acmeOrg.did}`)
 
   step('2. Acme creates three agents of different types')
-  const support = tessera(
-    acme,
-    [
-      'agent',
-      'create',
-      '--name',
-      'Helpdesk bot',
-      '--type',
-      'support-agent',
-      '--owner',
-      'support@acme.example',
-    ],
-    { json: true },
-  )
-  console.log(`  support-agent  ${support.did}`)
-  const analyst = tessera(
-    acme,
-    ['agent', 'create', '--name', 'Report writer', '--type', 'data-analyst', '--meta', '{"team":"finance"}'],
-    { json: true },
-  )
-  console.log(`  data-analyst   ${analyst.did}`)
-  const crawler = tessera(acme, ['agent', 'create', '--name', 'Crawler', '--type', 'web-crawler'], {
-    json: true,
-  })
-  console.log(`  web-crawler    ${crawler.did}`)
+  const agent = (name, type, ...more) =>
+    tessera(acme, ['agent', 'create', '--name', name, '--type', type, ...more], { json: true }).did
+  const support = agent('Helpdesk bot', 'support-agent', '--owner', 'support@acme.example')
+  const analyst = agent('Report writer', 'data-analyst', '--meta', '{"team":"finance"}')
+  const crawler = agent('Crawler', 'web-crawler')
+  console.log(`  support-agent  ${support}\n  data-analyst   ${analyst}\n  web-crawler    ${crawler}`)
 
   step('3. The crawler misbehaves: Acme suspends it; suspended agents get no roles')
-  tessera(acme, ['agent', 'suspend', crawler.did])
+  tessera(acme, ['agent', 'suspend', crawler])
   tessera(acme, ['agent', 'list'])
   tessera(
     acme,
-    ['role', 'grant', '--agent', crawler.did, '--role', 'support-agent', '--permission', 'read:tickets/*'],
-    { expectExit: 2 },
+    ['role', 'grant', '--agent', crawler, '--role', 'support-agent', '--permission', 'read:tickets/*'],
+    {
+      expectExit: 2,
+    },
   )
 
-  step('4. Acme grants its helpdesk bot the support-agent role (a VC 2.0 credential, vc+jwt)')
+  step('4. Acme grants its helpdesk bot the support-agent role (VC 2.0, vc+jwt, with status list entries)')
   tessera(acme, ['role', 'restrict', '--role', 'support-agent', '--type', 'support-agent'])
+  const grant = ['role', 'grant', '--role', 'support-agent', '--permission', 'read:tickets/*']
   tessera(acme, [
-    'role',
-    'grant',
+    ...grant,
     '--agent',
-    support.did,
-    '--role',
-    'support-agent',
-    '--permission',
-    'read:tickets/*',
+    support,
     '--permission',
     'delete:tickets/*',
-    '--valid-for',
-    '30d',
     '--out',
     file('support.jwt'),
   ])
-  tessera(
-    acme,
-    ['role', 'grant', '--agent', analyst.did, '--role', 'support-agent', '--permission', 'read:tickets/*'],
-    { expectExit: 2 },
-  )
+  tessera(acme, [...grant, '--agent', analyst], { expectExit: 2 })
+  const credentialId = tessera(acme, ['role', 'list', '--agent', support], { json: true, quiet: true })[0].id
 
   step(
-    '5. Globex, another organisation, trusts Acme to grant support-agent, with a ceiling of read/write on tickets',
+    '5. Acme publishes its status lists (signed BitstringStatusListCredentials) where verifiers can read them',
+  )
+  publish(false)
+
+  step(
+    '6. Globex, another organisation, trusts Acme to grant support-agent, with a ceiling of read/write on tickets',
   )
   tessera(globex, ['init', '--org', 'Globex'], { quiet: true })
   tessera(globex, [
@@ -98,54 +125,12 @@ try {
     'write:tickets/*',
   ])
 
-  const presentToGlobex = (credential, label) => {
-    const challenge = tessera(globex, ['challenge', '--domain', domain], {
-      json: true,
-      quiet: true,
-    }).challenge
-    console.log(`\n  Globex challenges the agent (${label}): ${challenge}`)
-    tessera(
-      acme,
-      [
-        'present',
-        '--agent',
-        support.did,
-        '--credential',
-        credential,
-        '--challenge',
-        challenge,
-        '--domain',
-        domain,
-        '--out',
-        file('vp.jwt'),
-      ],
-      { quiet: true },
-    )
-    console.log(
-      "  The agent answers with a vp+jwt presentation bound to the challenge and to Globex's domain",
-    )
-    return challenge
-  }
+  step(
+    '7. The agent presents to Globex: read:tickets/42 is allowed (checked offline, status from the published files)',
+  )
+  const used = presentAndVerify(support, file('support.jwt'))
 
-  step('6. The agent presents to Globex: read:tickets/42 is allowed')
-  let challenge = presentToGlobex(file('support.jwt'), 'fresh challenge')
-  tessera(globex, [
-    'verify',
-    '--presentation',
-    file('vp.jwt'),
-    '--domain',
-    domain,
-    '--trust',
-    trust,
-    '--challenge',
-    challenge,
-    '--action',
-    'read',
-    '--resource',
-    'tickets/42',
-  ])
-
-  step('7. The same presentation replayed: the challenge was single-use')
+  step('8. The same presentation replayed: the challenge was single-use')
   tessera(
     globex,
     [
@@ -156,52 +141,26 @@ try {
       domain,
       '--trust',
       trust,
+      '--status-dir',
+      published,
       '--challenge',
-      challenge,
-      '--action',
-      'read',
-      '--resource',
-      'tickets/42',
+      used,
     ],
     { expectExit: 1 },
   )
 
   step(
-    "8. delete:tickets/42 is denied: Acme granted it, but Globex's ceiling for the role does not include it",
+    "9. delete:tickets/42 is denied: Acme granted it, but Globex's ceiling for the role does not include it",
   )
-  challenge = presentToGlobex(file('support.jwt'), 'fresh challenge')
-  tessera(
-    globex,
-    [
-      'verify',
-      '--presentation',
-      file('vp.jwt'),
-      '--domain',
-      domain,
-      '--trust',
-      trust,
-      '--challenge',
-      challenge,
-      '--action',
-      'delete',
-      '--resource',
-      'tickets/42',
-    ],
-    { expectExit: 1 },
-  )
+  presentAndVerify(support, file('support.jwt'), { request: 'delete:tickets/42', expectExit: 1 })
 
-  step('9. A credential that has expired is denied, even inside a fresh presentation')
+  step('10. A credential that has expired is denied, even inside a fresh presentation')
   tessera(
     acme,
     [
-      'role',
-      'grant',
+      ...grant,
       '--agent',
-      support.did,
-      '--role',
-      'support-agent',
-      '--permission',
-      'read:tickets/*',
+      support,
       '--valid-from',
       '2026-01-01T00:00:00Z',
       '--valid-for',
@@ -211,70 +170,59 @@ try {
     ],
     { quiet: true },
   )
-  challenge = presentToGlobex(file('old.jwt'), 'credential valid 2026-01-01 .. 2026-01-08')
-  tessera(
-    globex,
-    [
-      'verify',
-      '--presentation',
-      file('vp.jwt'),
-      '--domain',
-      domain,
-      '--trust',
-      trust,
-      '--challenge',
-      challenge,
-      '--action',
-      'read',
-      '--resource',
-      'tickets/42',
-    ],
-    { expectExit: 1 },
-  )
+  publish()
+  presentAndVerify(support, file('old.jwt'), {
+    expectExit: 1,
+    note: ' (credential valid 2026-01-01 .. 2026-01-08)',
+  })
 
-  step('10. Globex stops trusting Acme: everything from Acme is denied')
+  step('11. Acme suspends the credential and publishes: Globex, refreshing from the published files, denies')
+  tessera(acme, ['status', 'suspend', '--credential', credentialId], { quiet: true })
+  publish(false)
+  presentAndVerify(support, file('support.jwt'), { expectExit: 1 })
+
+  step('12. The suspension is lifted: access returns')
+  tessera(acme, ['status', 'reinstate', '--credential', credentialId], { quiet: true })
+  publish()
+  presentAndVerify(support, file('support.jwt'))
+
+  step('13. Acme revokes the credential and publishes: denied; revocation is final')
+  tessera(acme, ['status', 'revoke', '--credential', credentialId])
+  publish()
+  presentAndVerify(support, file('support.jwt'), { expectExit: 1 })
+  tessera(acme, ['status', 'reinstate', '--credential', credentialId], { expectExit: 2 })
+
+  step('14. A new credential works, until Globex stops trusting Acme: then everything from Acme is denied')
+  tessera(acme, [...grant, '--agent', support, '--out', file('support.jwt')], { quiet: true })
+  publish()
+  presentAndVerify(support, file('support.jwt'))
   tessera(globex, ['trust', 'remove', '--file', trust, '--org', 'Acme'], { quiet: true })
-  tessera(globex, [
-    'trust',
-    'add',
-    '--file',
-    trust,
-    '--org',
-    'Initech',
-    '--issuer',
-    'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
-    '--role',
-    'auditor',
-    '--permission',
-    'read:reports/*',
-  ])
-  challenge = presentToGlobex(file('support.jwt'), 'fresh challenge')
   tessera(
     globex,
     [
-      'verify',
-      '--presentation',
-      file('vp.jwt'),
-      '--domain',
-      domain,
-      '--trust',
+      'trust',
+      'add',
+      '--file',
       trust,
-      '--challenge',
-      challenge,
-      '--action',
-      'read',
-      '--resource',
-      'tickets/42',
+      '--org',
+      'Initech',
+      '--issuer',
+      'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+      '--role',
+      'auditor',
+      '--permission',
+      'read:reports/*',
     ],
-    { expectExit: 1 },
+    { quiet: true },
   )
+  presentAndVerify(support, file('support.jwt'), { expectExit: 1 })
 
-  step('11. Retirement is final')
-  tessera(acme, ['agent', 'retire', crawler.did])
-  tessera(acme, ['agent', 'resume', crawler.did], { expectExit: 2 })
+  step('15. Retirement is final, and revokes every credential of the agent')
+  tessera(acme, ['agent', 'retire', crawler])
+  tessera(acme, ['agent', 'resume', crawler], { expectExit: 2 })
 
   console.log(
-    '\nDemo finished: every step above ran the real CLI against real SQLite homes, verification fully offline.',
+    '\nDemo finished: every step above ran the real CLI against real SQLite homes; verification was offline.',
   )
 } finally {
   rmSync(root, { recursive: true, force: true })

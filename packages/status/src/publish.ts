@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EnvironmentError, InputError } from '@tessera/core'
 import { Bitstring } from './bitstring.js'
+import { listFileName } from './fetch.js'
 import {
   ISSUED_PURPOSES,
   type IssuedPurpose,
@@ -14,7 +15,7 @@ import { type BitstringStatusListCredential, buildListCredential } from './list-
 /** Default validity of a published list credential: 1 day (verifiers refuse a list past `validUntil`). */
 export const DEFAULT_LIST_VALIDITY_SEC = 86_400
 /** Default `ttl`: verifiers should refresh a list after 5 minutes (§2.2 `ttl`, milliseconds). */
-export const DEFAULT_LIST_TTL_MS = 5 * 60_000
+export const DEFAULT_PUBLISHED_TTL_MS = 5 * 60_000
 
 /** One published list credential. */
 export interface PublishedList {
@@ -46,14 +47,6 @@ interface PublicationRow {
   valid_until: string
 }
 
-/** The file a list credential is published as: the last path segment of its id. */
-export function listFileName(listId: string): string {
-  const name = listId.slice(listId.lastIndexOf('/') + 1)
-  if (!/^[0-9]+-[a-z]+$/.test(name))
-    throw new InputError('ERR_INPUT_INVALID', `unexpected status list id ${listId}`)
-  return name
-}
-
 /**
  * Publish every status list as a signed `BitstringStatusListCredential` (§2.2), one per list and purpose.
  * Idempotent: a list is re-signed only when its bits changed since the last publication, when less than half of
@@ -77,7 +70,7 @@ export async function publishStatusLists(
   const baseUrl = validateStatusBaseUrl(options.baseUrl)
   const now = options.now ?? new Date()
   const validForSec = options.validForSec ?? DEFAULT_LIST_VALIDITY_SEC
-  const ttlMs = options.ttlMs ?? DEFAULT_LIST_TTL_MS
+  const ttlMs = options.ttlMs ?? DEFAULT_PUBLISHED_TTL_MS
   if (!Number.isInteger(validForSec) || validForSec < 60) {
     throw new InputError('ERR_INPUT_INVALID', `"validFor" must be at least 60 seconds, got ${validForSec}`)
   }
@@ -148,7 +141,9 @@ export async function publishStatusLists(
         validUntil,
       }
       if (options.outDir) {
-        const file = join(options.outDir, listFileName(id))
+        const name = listFileName(id)
+        if (name === undefined) throw new InputError('ERR_INPUT_INVALID', `unexpected status list id ${id}`)
+        const file = join(options.outDir, name)
         writeAtomically(file, jwt)
         result.file = file
       }

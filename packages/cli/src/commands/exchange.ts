@@ -39,6 +39,35 @@ export function describeDecision(decision: Decision): string {
   return lines.join('\n')
 }
 
+/**
+ * The status checker for `verify`: a cache over the given folders and URL mappings, or none (then a credential
+ * with a status entry fails closed with ERR_STATUS_UNCHECKABLE).
+ */
+async function statusCheckerFor(options: {
+  trust: import('@tessera/policy').TrustBundle
+  dirs: string[]
+  urlMap: string[]
+  maxStalenessMs: number
+}) {
+  if (options.dirs.length === 0 && options.urlMap.length === 0) return undefined
+  const { InputError } = await import('@tessera/core')
+  const { createStatusCache, directorySource, httpSource, statusChecker } = await import('@tessera/status')
+  const sources = options.dirs.map((dir) => directorySource(dir))
+  if (options.urlMap.length > 0) {
+    const urlMap: Record<string, string> = {}
+    for (const pair of options.urlMap) {
+      const at = pair.indexOf('=')
+      if (at <= 0)
+        throw new InputError('ERR_USAGE', `--status-url-map takes PREFIX=URL, got ${JSON.stringify(pair)}`)
+      urlMap[pair.slice(0, at)] = pair.slice(at + 1)
+    }
+    sources.push(httpSource({ urlMap, allowHttp: true }))
+  }
+  return statusChecker(
+    createStatusCache({ sources, trust: options.trust, maxStalenessMs: options.maxStalenessMs }),
+  )
+}
+
 export function registerExchange(program: Command, run: Action): void {
   leaf(program.command('challenge'), 'Issue a single-use challenge bound to a domain (verifier side)')
     .requiredOption('--domain <domain>', "the verifier's domain the presentation must be bound to")
@@ -100,6 +129,17 @@ export function registerExchange(program: Command, run: Action): void {
     .requiredOption('--domain <domain>', "this verifier's domain")
     .requiredOption('--trust <file>', 'the trust bundle JSON file')
     .option('--challenge <challenge>', 'the challenge this home issued (redeemed once)')
+    .option('--status-dir <dir>', 'a folder of published status list credentials (repeatable)', collect)
+    .option(
+      '--status-url-map <PREFIX=URL>',
+      'fetch status lists whose id starts with PREFIX from URL instead (repeatable; https, or http on loopback)',
+      collect,
+    )
+    .option(
+      '--max-staleness <duration>',
+      'offline: how old a status list may be when it cannot be refreshed',
+      '1d',
+    )
     .option('--action <action>', 'the action asked for')
     .option('--resource <resource>', 'the resource asked for')
     .action(
@@ -111,9 +151,13 @@ export function registerExchange(program: Command, run: Action): void {
           challenge?: string
           action?: string
           resource?: string
+          statusDir?: string[]
+          statusUrlMap?: string[]
+          maxStaleness: string
           home?: string
         }): Promise<CommandResult> => {
           const { InputError } = await import('@tessera/core')
+          const maxStalenessMs = parseDuration(opts.maxStaleness, '--max-staleness') * 1000
           if ((opts.action === undefined) !== (opts.resource === undefined)) {
             throw new InputError('ERR_USAGE', '--action and --resource go together')
           }
@@ -125,11 +169,18 @@ export function registerExchange(program: Command, run: Action): void {
             opts.action !== undefined && opts.resource !== undefined
               ? policy.validateRequest({ action: opts.action, resource: opts.resource })
               : undefined
+          const status = await statusCheckerFor({
+            trust,
+            dirs: opts.statusDir ?? [],
+            urlMap: opts.statusUrlMap ?? [],
+            maxStalenessMs,
+          })
           const decide = async (challenges?: import('@tessera/credentials').ChallengeStore) =>
             verifyPresentation({
               presentation,
               domain: opts.domain,
               trust,
+              ...(status ? { status } : {}),
               ...(request ? { request } : {}),
               ...(opts.challenge !== undefined ? { challenge: opts.challenge, challenges } : {}),
             })
