@@ -29,6 +29,8 @@ export interface CheckResult {
   ok: boolean
   code?: ErrorCode
   message?: string
+  /** Structured context, e.g. which status list version was used and how old it was. */
+  details?: Record<string, unknown>
 }
 
 /** One reason for a negative result. */

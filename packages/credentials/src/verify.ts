@@ -83,12 +83,22 @@ class Recorder {
   readonly checks: CheckResult[] = []
   readonly errors: DecisionError[] = []
 
-  pass(check: string): void {
-    this.checks.push({ check, ok: true })
+  pass(check: string, details?: Record<string, unknown>): void {
+    this.checks.push(details === undefined ? { check, ok: true } : { check, ok: true, details })
   }
 
-  fail(check: string, code: ErrorCode, message: string, credentialId?: string): void {
-    this.checks.push({ check, ok: false, code, message })
+  fail(
+    check: string,
+    code: ErrorCode,
+    message: string,
+    credentialId?: string,
+    details?: Record<string, unknown>,
+  ): void {
+    this.checks.push(
+      details === undefined
+        ? { check, ok: false, code, message }
+        : { check, ok: false, code, message, details },
+    )
     this.errors.push(credentialId === undefined ? { code, message } : { code, message, credentialId })
   }
 
@@ -697,8 +707,8 @@ async function checkCredentialToken(
         message: err instanceof Error ? err.message : String(err),
       }
     }
-    if (result.ok) rec.pass(check)
-    else rec.fail(check, result.code, result.message, credentialId)
+    if (result.ok) rec.pass(check, result.details)
+    else rec.fail(check, result.code, result.message, credentialId, result.details)
   }
 
   // Trust: nothing is accepted because nothing said no. Without a bundle, nothing is trusted or effective.

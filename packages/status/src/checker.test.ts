@@ -653,7 +653,16 @@ describe('verifyPresentation with statusChecker', () => {
     })
     expect(allowed.errors).toEqual([])
     expect(allowed).toMatchObject({ verified: true, allowed: true })
-    expect(allowed.checks).toContainEqual({ check: 'vc[0].credentialStatus[0]', ok: true })
+    // the Decision names the list, index and age each status check used
+    expect(allowed.checks).toContainEqual({
+      check: 'vc[0].credentialStatus[0]',
+      ok: true,
+      details: expect.objectContaining({
+        listId: expect.any(String),
+        index: expect.any(Number),
+        ageMs: expect.any(Number),
+      }),
+    })
     expect(allowed.checks).toContainEqual({ check: 'vc[0].credentialStatus[1]', ok: true })
 
     clock += 2 * MINUTE

@@ -252,8 +252,17 @@ export function own(object: Record<string, unknown>, key: string): unknown {
 
 /** An absolute URL (WHATWG URL parser) of at most 4,096 characters. */
 export function isUrl(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_URL_LENGTH && URL.canParse(value)
+  if (typeof value !== 'string' || value.length > MAX_URL_LENGTH) return false
+  if (knownUrls.has(value)) return true
+  if (!URL.canParse(value)) return false
+  // The same few list URLs recur in every entry a verifier sees: remember the ones already parsed (bounded).
+  if (knownUrls.size >= KNOWN_URLS_MAX) knownUrls.clear()
+  knownUrls.add(value)
+  return true
 }
+
+const KNOWN_URLS_MAX = 4_096
+const knownUrls = new Set<string>()
 
 function malformed(message: string) {
   return statusError('ERR_STATUS_LIST_MALFORMED', message)
