@@ -663,7 +663,11 @@ describe('verifyPresentation with statusChecker', () => {
         ageMs: expect.any(Number),
       }),
     })
-    expect(allowed.checks).toContainEqual({ check: 'vc[0].credentialStatus[1]', ok: true })
+    expect(allowed.checks).toContainEqual({
+      check: 'vc[0].credentialStatus[1]',
+      ok: true,
+      details: expect.objectContaining({ purpose: 'suspension' }),
+    })
 
     clock += 2 * MINUTE
     await publish({ set: [4_242] }) // the issuer revokes and publishes
