@@ -67,3 +67,4 @@ export {
 export * from './migrations.js'
 export { permuteIndex } from './permutation.js'
 export * from './publish.js'
+export * from './veramo-plugin.js'
