@@ -54,6 +54,15 @@ defineTrustLoopSuite('CLI subprocess', () => ({
   trustRemove: async (file, org) => {
     cli(['trust', 'remove', '--file', file, '--org', org])
   },
+  publish: async (home, dir) => {
+    cli(['status', 'publish', '--out', dir, '--home', home])
+  },
+  changeStatus: async (home, credentialId, action) => {
+    const run = runCli(['status', action, '--credential', credentialId, '--home', home, '--json'])
+    if (run.code === 0) return undefined
+    expect(run.code).toBe(2)
+    return (run.json() as { error: { code: string } }).error.code
+  },
   challenge: async (home, domain) =>
     cli(['challenge', '--domain', domain, '--home', home]).challenge as string,
   present: async (home, agent, credentials, challenge, domain) => {
@@ -89,6 +98,8 @@ defineTrustLoopSuite('CLI subprocess', () => ({
       '--home',
       home,
       '--json',
+      '--status-dir',
+      o.statusDir,
     ]
     if (o.challenge) args.push('--challenge', o.challenge)
     if (o.action) args.push('--action', o.action, '--resource', o.resource ?? '')

@@ -7,6 +7,8 @@ import {
   credentialsMigrations,
   homeChallengeStore,
   issueRoleCredential,
+  signCredentialJwt,
+  veramoSigner,
 } from '@tessera/credentials'
 import { verifyPresentation } from '@tessera/credentials/offline'
 import { createAgentIdentity, type Home, initHome, openHome, transitionAgent } from '@tessera/identity'
@@ -18,15 +20,26 @@ import {
   removeTrust,
   saveTrustBundle,
 } from '@tessera/policy'
+import {
+  changeCredentialStatus,
+  createStatusCache,
+  directorySource,
+  enableStatusLists,
+  publishStatusLists,
+  statusBaseUrl,
+  statusChecker,
+  statusMigrations,
+} from '@tessera/status'
 import { afterAll } from 'vitest'
 import { defineTrustLoopSuite } from './scenarios/trust-loop.js'
 
 const homes = new Map<string, Home>()
-const migrations = credentialsMigrations
+const migrations = [...credentialsMigrations, ...statusMigrations]
 async function open(dir: string): Promise<Home> {
   let home = homes.get(dir)
   if (!home) {
     home = await openHome({ dir, env: {}, migrations })
+    enableStatusLists(home)
     homes.set(dir, home)
   }
   return home
@@ -75,15 +88,41 @@ defineTrustLoopSuite('library, in-process', () => ({
   trustRemove: async (file, org) => {
     await saveTrustBundle(file, removeTrust(await loadTrustBundle(file), { org }))
   },
+  publish: async (dir, out) => {
+    const home = await open(dir)
+    const signer = await veramoSigner({ agent: home.agent, did: home.org.did })
+    await home.transaction(() =>
+      publishStatusLists(home.dataSource, {
+        issuer: home.org.did,
+        baseUrl: statusBaseUrl(home),
+        outDir: out,
+        signCredential: (credential) => signCredentialJwt({ credential: { ...credential }, signer }),
+      }),
+    )
+  },
+  changeStatus: async (dir, credentialId, action) => {
+    const home = await open(dir)
+    try {
+      await home.transaction(() => changeCredentialStatus(home.dataSource, { credentialId, action }))
+      return undefined
+    } catch (err) {
+      if (err instanceof TesseraError) return err.code
+      throw err
+    }
+  },
   challenge: async (dir, domain) => (await createChallenge(await open(dir), { domain })).challenge,
   present: async (dir, holder, credentials, challenge, domain) =>
     createPresentation(await open(dir), { holder, credentials, challenge, domain }),
   verify: async (dir, o) => {
     const home = await open(dir)
+    const bundle = await loadTrustBundle(o.trust)
     const decision = await verifyPresentation({
       presentation: o.presentation,
       domain: o.domain,
-      trust: await loadTrustBundle(o.trust),
+      trust: bundle,
+      status: statusChecker(
+        createStatusCache({ sources: [directorySource(o.statusDir)], trust: bundle, maxStalenessMs: 60_000 }),
+      ),
       ...(o.challenge ? { challenge: o.challenge, challenges: homeChallengeStore(home) } : {}),
       ...(o.action ? { request: { action: o.action, resource: o.resource ?? '' } } : {}),
     })

@@ -26,6 +26,14 @@ export interface Driver {
   restrictRole(home: string, role: string, types: string[]): Promise<void>
   trustAdd(file: string, org: string, issuer: string, role: string, permissions: string[]): Promise<void>
   trustRemove(file: string, org: string): Promise<void>
+  /** Publish the issuer's status lists into `dir`. */
+  publish(home: string, dir: string): Promise<void>
+  /** Revoke, suspend or reinstate a credential; a refusal returns its error code. */
+  changeStatus(
+    home: string,
+    credentialId: string,
+    action: 'revoke' | 'suspend' | 'reinstate',
+  ): Promise<string | undefined>
   challenge(home: string, domain: string): Promise<string>
   present(
     home: string,
@@ -40,6 +48,7 @@ export interface Driver {
       presentation: string
       domain: string
       trust: string
+      statusDir: string
       challenge?: string
       action?: string
       resource?: string
@@ -48,6 +57,9 @@ export interface Driver {
 }
 
 const codes = (d: Decision) => d.errors.map((e) => e.code)
+/** The credential id (`jti`) of a vc+jwt. */
+const idOf = (jwt: string) =>
+  (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { id: string }).id
 
 export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Promise<Driver>): void {
   describe(`trust loop across organisations (${name})`, () => {
@@ -56,6 +68,7 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
     let acme: string
     let globex: string
     let trust: string
+    let statusDir: string
     let acmeDid: string
     let agent: string
     let credential: string
@@ -67,11 +80,13 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
       acme = join(temp.dir, 'acme')
       globex = join(temp.dir, 'globex')
       trust = join(temp.dir, 'globex-trust.json')
+      statusDir = join(temp.dir, 'acme-status')
       acmeDid = await driver.init(acme, 'Acme')
       await driver.init(globex, 'Globex')
       agent = await driver.createAgent(acme, 'Helpdesk bot', 'support-agent')
       credential = await driver.grant(acme, agent, 'support-agent', ['read:tickets/*', 'delete:tickets/*'])
       await driver.trustAdd(trust, 'Acme', acmeDid, 'support-agent', ['read:tickets/*', 'write:tickets/*'])
+      await driver.publish(acme, statusDir)
     })
     afterAll(() => temp.cleanup())
 
@@ -87,10 +102,12 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
         presentation,
         domain,
         trust,
+        statusDir,
         challenge,
         action: 'read',
         resource: 'tickets/42',
       })
+      expect(codes(decision)).toEqual([])
       expect(decision.verified).toBe(true)
       expect(decision.allowed).toBe(true)
       expect(decision.holder).toBe(agent)
@@ -105,6 +122,7 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
         presentation,
         domain,
         trust,
+        statusDir,
         challenge,
         action: 'delete',
         resource: 'tickets/42',
@@ -117,9 +135,9 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
 
     it('accepts a challenge once only', async () => {
       const { challenge, presentation } = await presentFresh()
-      const first = await driver.verify(globex, { presentation, domain, trust, challenge })
+      const first = await driver.verify(globex, { presentation, domain, trust, statusDir, challenge })
       expect(first.decision.verified).toBe(true)
-      const replay = await driver.verify(globex, { presentation, domain, trust, challenge })
+      const replay = await driver.verify(globex, { presentation, domain, trust, statusDir, challenge })
       expect(replay.decision.verified).toBe(false)
       expect(codes(replay.decision)).toContain('ERR_CHALLENGE_USED')
     })
@@ -130,6 +148,7 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
         presentation,
         domain: 'other.example',
         trust,
+        statusDir,
         challenge,
       })
       expect(decision.verified).toBe(false)
@@ -141,11 +160,13 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
         validFrom: '2026-01-01T00:00:00Z',
         validFor: '1d',
       })
+      await driver.publish(acme, statusDir)
       const { challenge, presentation } = await presentFresh([expired])
       const { decision } = await driver.verify(globex, {
         presentation,
         domain,
         trust,
+        statusDir,
         challenge,
         action: 'read',
         resource: 'tickets/42',
@@ -169,17 +190,54 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
 
     it('denies a role Globex does not trust Acme to grant', async () => {
       const admin = await driver.grant(acme, agent, 'ticket-admin', ['write:tickets/*'])
+      await driver.publish(acme, statusDir)
       const { challenge, presentation } = await presentFresh([admin])
       const { decision } = await driver.verify(globex, {
         presentation,
         domain,
         trust,
+        statusDir,
         challenge,
         action: 'write',
         resource: 'tickets/1',
       })
       expect(decision.allowed).toBe(false)
       expect(codes(decision)).toContain('ERR_TRUST_ROLE_NOT_ALLOWED')
+    })
+
+    it('follows status lists: suspended and revoked credentials are denied once published, a suspension can be lifted', async () => {
+      const own = await driver.grant(acme, agent, 'support-agent', ['read:tickets/*'])
+      await driver.publish(acme, statusDir)
+      const decide = async () => {
+        const { challenge, presentation } = await presentFresh([own])
+        const { decision } = await driver.verify(globex, {
+          presentation,
+          domain,
+          trust,
+          statusDir,
+          challenge,
+          action: 'read',
+          resource: 'tickets/7',
+        })
+        return decision
+      }
+      expect((await decide()).allowed).toBe(true)
+      expect(await driver.changeStatus(acme, idOf(own), 'suspend')).toBeUndefined()
+      // not yet published: verifiers still see the old list
+      expect((await decide()).allowed).toBe(true)
+      await driver.publish(acme, statusDir)
+      const suspended = await decide()
+      expect(suspended.allowed).toBe(false)
+      expect(codes(suspended)).toEqual(['ERR_STATUS_SUSPENDED'])
+      expect(await driver.changeStatus(acme, idOf(own), 'reinstate')).toBeUndefined()
+      await driver.publish(acme, statusDir)
+      expect((await decide()).allowed).toBe(true)
+      expect(await driver.changeStatus(acme, idOf(own), 'revoke')).toBeUndefined()
+      await driver.publish(acme, statusDir)
+      const revoked = await decide()
+      expect(revoked.allowed).toBe(false)
+      expect(codes(revoked)).toEqual(['ERR_STATUS_REVOKED'])
+      expect(await driver.changeStatus(acme, idOf(own), 'reinstate')).toBe('ERR_STATUS_REVOKED_FINAL')
     })
 
     it('denies everything once Globex stops trusting Acme', async () => {
@@ -198,6 +256,7 @@ export function defineTrustLoopSuite(name: string, makeDriver: () => Driver | Pr
         presentation,
         domain,
         trust: stopped,
+        statusDir,
         challenge,
         action: 'read',
         resource: 'tickets/42',
