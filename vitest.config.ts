@@ -12,7 +12,9 @@ export default defineConfig({
       ),
       '@tessera/identity': pkg('identity'),
       '@tessera/policy': pkg('policy'),
-      '@tessera/credentials/offline': fileURLToPath(new URL('./packages/credentials/src/offline.ts', import.meta.url)),
+      '@tessera/credentials/offline': fileURLToPath(
+        new URL('./packages/credentials/src/offline.ts', import.meta.url),
+      ),
       '@tessera/credentials': pkg('credentials'),
       '@tessera/status': pkg('status'),
       '@tessera/audit': pkg('audit'),

@@ -58,5 +58,9 @@ const keyDidResolver = await measure(async () => {
 })
 
 const reference_ = { label: 'key-did-resolver (same DIDs, same run)', value: keyDidResolver }
-report({ name: 'did:key resolve, cold (1,000 distinct Ed25519 DIDs, empty cache)', value: cold, reference: reference_ })
+report({
+  name: 'did:key resolve, cold (1,000 distinct Ed25519 DIDs, empty cache)',
+  value: cold,
+  reference: reference_,
+})
 report({ name: 'did:key resolve, cached', value: cached, reference: reference_ })

@@ -74,7 +74,8 @@ export async function issueRoleCredentials(
   const keyManager = home.keyManager
   const signer = await veramoSigner({
     agent: {
-      keyManagerSign: (args: Parameters<typeof keyManager.keyManagerSign>[0]) => keyManager.keyManagerSign(args),
+      keyManagerSign: (args: Parameters<typeof keyManager.keyManagerSign>[0]) =>
+        keyManager.keyManagerSign(args),
       didManagerGet: (args: { did: string }) => home.agent.didManagerGet(args),
     } as SigningAgent,
     did: home.org.did,

@@ -55,9 +55,15 @@ export class BitstringStatusListPlugin {
   }
 
   constructor(options: BitstringStatusListPluginOptions) {
-    const issuer = options.issuer ? { ...options.issuer, baseUrl: validateStatusBaseUrl(options.issuer.baseUrl) } : undefined
+    const issuer = options.issuer
+      ? { ...options.issuer, baseUrl: validateStatusBaseUrl(options.issuer.baseUrl) }
+      : undefined
     const requireIssuer = () => {
-      if (!issuer) throw new InputError('ERR_INPUT_INVALID', 'this BitstringStatusListPlugin has no issuer side configured')
+      if (!issuer)
+        throw new InputError(
+          'ERR_INPUT_INVALID',
+          'this BitstringStatusListPlugin has no issuer side configured',
+        )
       return issuer
     }
     this.methods = {
@@ -66,14 +72,23 @@ export class BitstringStatusListPlugin {
       credentialStatusGenerate: async (args) => {
         const side = requireIssuer()
         if (args.type !== 'BitstringStatusListEntry') {
-          throw new InputError('ERR_INPUT_INVALID', `"type" must be BitstringStatusListEntry, got ${JSON.stringify(args.type)}`)
+          throw new InputError(
+            'ERR_INPUT_INVALID',
+            `"type" must be BitstringStatusListEntry, got ${JSON.stringify(args.type)}`,
+          )
         }
         const purpose = (args.statusPurpose ?? 'revocation') as IssuedPurpose
         if (!isStatusPurpose(purpose) || !(ISSUED_PURPOSES as readonly string[]).includes(purpose)) {
-          throw new InputError('ERR_INPUT_INVALID', `"statusPurpose" must be revocation or suspension, got ${JSON.stringify(purpose)}`)
+          throw new InputError(
+            'ERR_INPUT_INVALID',
+            `"statusPurpose" must be revocation or suspension, got ${JSON.stringify(purpose)}`,
+          )
         }
         if (typeof args.credentialId !== 'string' || args.credentialId.length === 0) {
-          throw new InputError('ERR_INPUT_INVALID', '"credentialId" (the id of the credential being issued) is required')
+          throw new InputError(
+            'ERR_INPUT_INVALID',
+            '"credentialId" (the id of the credential being issued) is required',
+          )
         }
         const credentialId = args.credentialId
         return side.transaction(async () => {
@@ -92,10 +107,15 @@ export class BitstringStatusListPlugin {
             const [entry] = await allocateStatusEntries(side.db, { credentialId, baseUrl: side.baseUrl })
             if (!entry) throw new TesseraError('ERR_INTERNAL', 'no status entry allocated')
             index = Number(entry.statusListIndex)
-            listNumber = Number(entry.statusListCredential.slice(entry.statusListCredential.lastIndexOf('/') + 1).split('-')[0])
+            listNumber = Number(
+              entry.statusListCredential.slice(entry.statusListCredential.lastIndexOf('/') + 1).split('-')[0],
+            )
           }
           const listCredential = statusListId(side.baseUrl, listNumber, purpose)
-          return { ...buildEntry({ id: `${listCredential}#${index}`, purpose, index, listCredential }), id: `${listCredential}#${index}` }
+          return {
+            ...buildEntry({ id: `${listCredential}#${index}`, purpose, index, listCredential }),
+            id: `${listCredential}#${index}`,
+          }
         })
       },
 
@@ -105,7 +125,10 @@ export class BitstringStatusListPlugin {
         if (typeof credentialId !== 'string') throw new InputError('ERR_INPUT_INVALID', '"vc.id" is required')
         const action = args.options?.action ?? 'revoke'
         if (action !== 'revoke' && action !== 'suspend' && action !== 'reinstate') {
-          throw new InputError('ERR_INPUT_INVALID', `"options.action" must be revoke, suspend or reinstate, got ${JSON.stringify(action)}`)
+          throw new InputError(
+            'ERR_INPUT_INVALID',
+            `"options.action" must be revoke, suspend or reinstate, got ${JSON.stringify(action)}`,
+          )
         }
         const state = await side.transaction(() =>
           changeCredentialStatus(side.db, { credentialId, action: action as StatusAction }),
@@ -115,13 +138,18 @@ export class BitstringStatusListPlugin {
 
       checkCredentialStatus: async ({ credential }) => {
         if (!options.checker) {
-          throw new InputError('ERR_INPUT_INVALID', 'this BitstringStatusListPlugin has no status checker configured')
+          throw new InputError(
+            'ERR_INPUT_INVALID',
+            'this BitstringStatusListPlugin has no status checker configured',
+          )
         }
         const status = credential?.credentialStatus
         const entries = status === undefined ? [] : Array.isArray(status) ? status : [status]
         const issuerValue = credential?.issuer
         const issuer =
-          typeof issuerValue === 'string' ? issuerValue : ((issuerValue as { id?: unknown } | undefined)?.id as string)
+          typeof issuerValue === 'string'
+            ? issuerValue
+            : ((issuerValue as { id?: unknown } | undefined)?.id as string)
         const errors: { code: string; message: string }[] = []
         let revoked = false
         let suspended = false
