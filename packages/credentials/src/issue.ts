@@ -135,6 +135,23 @@ export async function issueRoleCredentials(
         jwt,
       }
       await recordIssued(home, record)
+      await home.hooks.record?.([
+        {
+          actor: home.org.did,
+          type: 'role.granted',
+          subject: agent.did,
+          data: {
+            credentialId: id,
+            role,
+            permissions: permissions.map((p) => `${p.action}:${p.resource}`),
+            validFrom: record.validFrom,
+            validUntil: record.validUntil,
+            statusEntries: credentialStatus.map(
+              (e) => `${String(e.statusListCredential)}#${String(e.statusListIndex)}`,
+            ),
+          },
+        },
+      ])
       issued.push(record)
     }
     return issued

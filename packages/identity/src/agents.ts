@@ -144,6 +144,14 @@ export async function createAgentIdentity(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [row.did, row.name, row.type, row.owner, row.status, row.metadata, row.created_at, row.updated_at],
     )
+    await home.hooks.record?.([
+      {
+        actor: home.org.did,
+        type: 'agent.created',
+        subject: row.did,
+        data: { name, type, owner },
+      },
+    ])
     return toProfile(row)
   })
 }

@@ -23,6 +23,19 @@ export interface HomeHooks {
    * (installed by the status-list package; without it credentials carry no status entry).
    */
   allocateCredentialStatus?: (request: { credentialId: string }) => Promise<Record<string, unknown>[]>
+  /**
+   * Records events in the home's audit log, inside the operation's transaction: if the record cannot be
+   * written, the operation fails (installed by the audit package; without it nothing is recorded).
+   */
+  record?: (events: AuditEvent[]) => Promise<void>
+}
+
+/** An event for the audit log: who did what to whom. `data` holds ids and hashes, never secrets or whole tokens. */
+export interface AuditEvent {
+  actor: string
+  type: string
+  subject?: string
+  data?: Record<string, unknown>
 }
 
 /** The organisation that owns a home. */

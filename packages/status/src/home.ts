@@ -1,9 +1,13 @@
 import {
   allocateStatusEntries,
+  type CredentialStatusState,
   changeCredentialStatus,
+  type StatusAction,
   type StatusDb,
   validateStatusBaseUrl,
 } from './issuer.js'
+import type { BitstringStatusListCredential } from './list-credential.js'
+import { type PublishedList, publishStatusLists } from './publish.js'
 
 /**
  * The parts of an organisation home (from @tessera/identity) that status lists plug into. Structural, so this
@@ -13,7 +17,11 @@ export interface StatusHome {
   org: { name: string; did: string }
   dataSource: StatusDb
   config: { settings?: Record<string, unknown> }
+  transaction<T>(work: () => Promise<T>): Promise<T>
   hooks: {
+    record?: (
+      events: { actor: string; type: string; subject?: string; data?: Record<string, unknown> }[],
+    ) => Promise<void>
     agentTransition: {
       push(
         listener: (event: {
@@ -60,7 +68,78 @@ export function enableStatusLists(home: StatusHome): void {
     )) as { id: string }[]
     const action = transition === 'retire' ? 'revoke' : transition === 'suspend' ? 'suspend' : 'reinstate'
     for (const { id } of ids) {
-      await changeCredentialStatus(home.dataSource, { credentialId: id, action, by: 'agent' })
+      const state = await changeCredentialStatus(home.dataSource, { credentialId: id, action, by: 'agent' })
+      if (state.changed) await recordChange(home, state, action, 'agent')
     }
+  })
+}
+
+async function recordChange(
+  home: StatusHome,
+  state: CredentialStatusState,
+  action: StatusAction,
+  by: 'credential' | 'agent',
+): Promise<void> {
+  await home.hooks.record?.([
+    {
+      actor: home.org.did,
+      type: 'status.changed',
+      subject: state.credentialId,
+      data: {
+        action,
+        by,
+        revoked: state.revoked,
+        suspended: state.suspended,
+        list: state.listNumber,
+        index: state.index,
+      },
+    },
+  ])
+}
+
+/**
+ * Revoke, suspend or reinstate one credential of this home (see `changeCredentialStatus`), recording the change
+ * in the audit log in the same transaction.
+ */
+export function setCredentialStatus(
+  home: StatusHome,
+  options: { credentialId: string; action: StatusAction },
+): Promise<CredentialStatusState & { changed: boolean }> {
+  return home.transaction(async () => {
+    const state = await changeCredentialStatus(home.dataSource, { ...options, by: 'credential' })
+    if (state.changed) await recordChange(home, state, options.action, 'credential')
+    return state
+  })
+}
+
+/** Publish this home's status lists (see `publishStatusLists`), recording what was re-signed in the audit log. */
+export function publishHomeStatusLists(
+  home: StatusHome,
+  options: {
+    signCredential: (credential: BitstringStatusListCredential) => Promise<string>
+    outDir?: string
+    validForSec?: number
+    ttlMs?: number
+    force?: boolean
+    now?: Date
+  },
+): Promise<PublishedList[]> {
+  return home.transaction(async () => {
+    const lists = await publishStatusLists(home.dataSource, {
+      ...options,
+      issuer: home.org.did,
+      baseUrl: statusBaseUrl(home),
+    })
+    const signed = lists.filter((l) => l.resigned)
+    if (signed.length > 0) {
+      await home.hooks.record?.([
+        {
+          actor: home.org.did,
+          type: 'status.published',
+          data: { lists: signed.map((l) => ({ id: l.id, version: l.version, validUntil: l.validUntil })) },
+        },
+      ])
+    }
+    return lists
   })
 }

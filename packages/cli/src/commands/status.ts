@@ -37,10 +37,8 @@ export function registerStatus(program: Command, run: Action): void {
         run(
           async (opts: { credential: string; home?: string }): Promise<CommandResult> =>
             withHome(opts, async (home) => {
-              const { changeCredentialStatus } = await import('@tessera/status')
-              const state = await home.transaction(() =>
-                changeCredentialStatus(home.dataSource, { credentialId: opts.credential, action }),
-              )
+              const { setCredentialStatus } = await import('@tessera/status')
+              const state = await setCredentialStatus(home, { credentialId: opts.credential, action })
               return {
                 json: state,
                 human: `${describeState(state)}${state.changed ? '' : '\n(unchanged)'}\npublish the lists for verifiers to see it: tessera status publish --out DIR`,
@@ -106,17 +104,13 @@ export function registerStatus(program: Command, run: Action): void {
               }
             }
             const signer = await veramoSigner({ agent: home.agent, did: home.org.did })
-            const lists = await home.transaction(() =>
-              statusPkg.publishStatusLists(home.dataSource, {
-                issuer: home.org.did,
-                baseUrl,
-                outDir: opts.out,
-                validForSec,
-                ttlMs,
-                force: opts.force === true,
-                signCredential: (credential) => signCredentialJwt({ credential: { ...credential }, signer }),
-              }),
-            )
+            const lists = await statusPkg.publishHomeStatusLists(home, {
+              outDir: opts.out,
+              validForSec,
+              ttlMs,
+              force: opts.force === true,
+              signCredential: (credential) => signCredentialJwt({ credential: { ...credential }, signer }),
+            })
             return {
               json: { baseUrl, out: opts.out, lists },
               human: table(
