@@ -18,7 +18,8 @@ export async function homeDir(options: GlobalOptions): Promise<string> {
 export async function allMigrations() {
   const { credentialsMigrations } = await import('@tessera/credentials')
   const { statusMigrations } = await import('@tessera/status')
-  return [...credentialsMigrations, ...statusMigrations]
+  const { auditMigrations } = await import('@tessera/audit')
+  return [...credentialsMigrations, ...statusMigrations, ...auditMigrations]
 }
 
 /**
@@ -28,9 +29,11 @@ export async function allMigrations() {
 export async function withHome<T>(options: GlobalOptions, work: (home: Home) => Promise<T>): Promise<T> {
   const { openHome } = await import('@tessera/identity')
   const { enableStatusLists } = await import('@tessera/status')
+  const { enableAudit } = await import('@tessera/audit')
   const home = await openHome({ dir: await homeDir(options), migrations: await allMigrations() })
   try {
     enableStatusLists(home)
+    enableAudit(home)
     return await work(home)
   } finally {
     await home.close()

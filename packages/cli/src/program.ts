@@ -1,6 +1,7 @@
 import { InputError } from '@tessera/core'
 import { Command, CommanderError } from 'commander'
 import { registerAgent } from './commands/agent.js'
+import { registerAudit } from './commands/audit.js'
 import { registerDid } from './commands/did.js'
 import { registerExchange } from './commands/exchange.js'
 import { registerInit } from './commands/init.js'
@@ -39,6 +40,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerTrust(program, run)
   registerExchange(program, run)
   registerStatus(program, run)
+  registerAudit(program, run)
   return program
 }
 

@@ -68,6 +68,33 @@ async function statusCheckerFor(options: {
   )
 }
 
+/** Record a verifier decision in the home's audit log: hashes and ids, never the presentation itself. */
+async function recordDecision(
+  home: import('@tessera/identity').Home,
+  decision: Decision,
+  presentation: string,
+  trustBundleHash: string,
+): Promise<void> {
+  const { appendAudit, decisionAuditEntry } = await import('@tessera/audit')
+  const statusListVersions: Record<string, string> = {}
+  for (const check of decision.checks) {
+    const listId = check.details?.listId
+    const version = check.details?.versionHash
+    if (typeof listId === 'string' && typeof version === 'string') statusListVersions[listId] = version
+  }
+  await home.transaction(() =>
+    appendAudit(home, [
+      decisionAuditEntry({
+        decision,
+        actor: home.org.did,
+        presentation,
+        trustBundleHash,
+        statusListVersions,
+      }),
+    ]),
+  )
+}
+
 export function registerExchange(program: Command, run: Action): void {
   leaf(program.command('challenge'), 'Issue a single-use challenge bound to a domain (verifier side)')
     .requiredOption('--domain <domain>', "the verifier's domain the presentation must be bound to")
@@ -140,6 +167,7 @@ export function registerExchange(program: Command, run: Action): void {
       'offline: how old a status list may be when it cannot be refreshed',
       '1d',
     )
+    .option('--no-audit', "do not record the decision in the home's audit log (then no home is needed)")
     .option('--action <action>', 'the action asked for')
     .option('--resource <resource>', 'the resource asked for')
     .action(
@@ -154,6 +182,7 @@ export function registerExchange(program: Command, run: Action): void {
           statusDir?: string[]
           statusUrlMap?: string[]
           maxStaleness: string
+          audit: boolean
           home?: string
         }): Promise<CommandResult> => {
           const { InputError } = await import('@tessera/core')
@@ -185,11 +214,18 @@ export function registerExchange(program: Command, run: Action): void {
               ...(opts.challenge !== undefined ? { challenge: opts.challenge, challenges } : {}),
             })
           const decision =
-            opts.challenge === undefined
+            opts.challenge === undefined && !opts.audit
               ? await decide()
-              : await withHome(opts, async (home) =>
-                  decide((await import('@tessera/credentials')).homeChallengeStore(home)),
-                )
+              : await withHome(opts, async (home) => {
+                  const made = await decide(
+                    opts.challenge === undefined
+                      ? undefined
+                      : (await import('@tessera/credentials')).homeChallengeStore(home),
+                  )
+                  if (opts.audit)
+                    await recordDecision(home, made, presentation, policy.trustBundleHash(trust))
+                  return made
+                })
           const positive = request ? decision.allowed === true : decision.verified
           return {
             json: decision,

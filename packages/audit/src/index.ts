@@ -1,0 +1,81 @@
+export {
+  CHECKPOINT_TYP,
+  type CheckpointPayload,
+  MAX_CHECKPOINT_LENGTH,
+  type SignedCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js'
+export {
+  AUDIT_EVENT_TYPES,
+  AUDIT_LIMITS,
+  type AuditData,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditEventType,
+  auditDigest,
+  canonicalEntry,
+  entryHash,
+  GENESIS_HASH,
+  isAuditEventType,
+  isHexHash,
+  type JsonValue,
+  parseAuditEntry,
+  type StoredAuditEntry,
+} from './entry.js'
+export { auditAgentTransitions, type DecisionAuditOptions, decisionAuditEntry } from './events.js'
+export { type ExportVerification, exportAudit, MAX_EXPORT_LINE_LENGTH, verifyExport } from './export.js'
+export {
+  CompactRange,
+  consistencyProof,
+  EMPTY_ROOT,
+  HASH_SIZE,
+  type Hash,
+  inclusionProof,
+  isHash,
+  type LeafHashes,
+  leafHash,
+  type MerkleFailure,
+  nodeHash,
+  type ProofCheck,
+  rootHash,
+  type VerifyConsistencyOptions,
+  type VerifyInclusionOptions,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js'
+export {
+  type AuditProofFile,
+  type ConsistencyProofFile,
+  type InclusionProofFile,
+  MAX_PROOF_FILE_LENGTH,
+  type ProofVerification,
+  proveConsistency,
+  proveInclusion,
+  verifyProofFile,
+} from './proof.js'
+export {
+  type AuditFilter,
+  type AuditVerification,
+  appendAudit,
+  auditMigrations,
+  auditSize,
+  createCheckpoint,
+  getAuditEntry,
+  listAudit,
+  listCheckpoints,
+  TesseraAudit1764700200000,
+  verifyAudit,
+} from './store.js'
+export {
+  type AuditFailureReason,
+  createLogVerifier,
+  type FirstBad,
+  type KeptCheckpoint,
+  type LogVerification,
+  LogVerifier,
+  type VerifiableEntry,
+  type VerifyLogOptions,
+  verifyLog,
+} from './verify.js'
+export { enableAudit } from './home.js'
