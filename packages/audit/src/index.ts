@@ -25,6 +25,7 @@ export {
 } from './entry.js'
 export { auditAgentTransitions, type DecisionAuditOptions, decisionAuditEntry } from './events.js'
 export { type ExportVerification, exportAudit, MAX_EXPORT_LINE_LENGTH, verifyExport } from './export.js'
+export { enableAudit } from './home.js'
 export {
   CompactRange,
   consistencyProof,
@@ -78,4 +79,3 @@ export {
   type VerifyLogOptions,
   verifyLog,
 } from './verify.js'
-export { enableAudit } from './home.js'
