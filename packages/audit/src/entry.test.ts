@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
+import { canonicalJson, canonicalJsonSlow } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, canonicalJsonSlow } from './canonical-json.js'
 import {
   type AuditEntry,
   type AuditEntryInput,

@@ -3,19 +3,20 @@
  * entry's Merkle leaf hash (RFC 9162 §2.1.1, SHA-256(0x00 || bytes)) and the `prevHash` of the next entry.
  */
 import { createHash } from 'node:crypto'
-import { InputError, VerificationError } from '@tessera/core'
 import {
   canonicalJson,
   canonicalJsonSlow,
   checkJson,
+  InputError,
   type JsonInspector,
   type JsonValue,
   sortedCopy,
   UNSORTABLE,
-} from './canonical-json.js'
+  VerificationError,
+} from '@tessera/core'
 import { leafHash } from './merkle.js'
 
-export type { JsonValue } from './canonical-json.js'
+export type { JsonValue } from '@tessera/core'
 
 /** What an entry records. */
 export const AUDIT_EVENT_TYPES = [

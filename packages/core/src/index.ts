@@ -1,3 +1,4 @@
+export * from './canonical-json.js'
 export * from './clock.js'
 export * from './duration.js'
 export * from './errors.js'

@@ -1,6 +1,6 @@
 /**
- * Internal: RFC 8785 JSON Canonicalization Scheme (JCS) for the plain JSON data of audit entries. Written by hand
- * (the idea of `@tessera/policy`'s internal one, which is not exported, with a faster path): for I-JSON data,
+ * RFC 8785 JSON Canonicalization Scheme (JCS) for plain JSON data (audit entries, trust bundle hashes). Written by
+ * hand because no kept library does I-JSON JCS with a fast path and input checks; for I-JSON data,
  * JCS is ECMAScript `JSON.stringify` of each primitive (§3.2.2.2 strings, §3.2.2.3 numbers) with object members
  * sorted by the UTF-16 code units of their names (§3.2.3) and no whitespace (§3.2.1).
  */
