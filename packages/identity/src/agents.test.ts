@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TesseraError } from '@tessera/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/expect-error.js'
 import { createAgentIdentity, getAgent, listAgents, requireActiveAgent, transitionAgent } from './agents.js'
 import { type Home, initHome, openHome } from './home.js'
 
@@ -17,16 +18,6 @@ afterAll(async () => {
   await home.close()
   rmSync(root, { recursive: true, force: true })
 })
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (err) {
-    expect(err).toBeInstanceOf(TesseraError)
-    return (err as TesseraError).code
-  }
-  throw new Error('expected a TesseraError')
-}
 
 describe('agent identities', () => {
   it('creates an agent with its own did:key, key in the KMS and a profile', async () => {

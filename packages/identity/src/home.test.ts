@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TesseraError } from '@tessera/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/expect-error.js'
 import { CONFIG_FILE, DATABASE_FILE, initHome, openHome, resolveHomeDir } from './home.js'
 import { SECRET_FILE } from './secret.js'
 
@@ -13,16 +14,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(root, { recursive: true, force: true })
 })
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (err) {
-    expect(err).toBeInstanceOf(TesseraError)
-    return (err as TesseraError).code
-  }
-  throw new Error('expected a TesseraError')
-}
 
 const noEnv = {} as NodeJS.ProcessEnv
 

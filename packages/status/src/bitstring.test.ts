@@ -1,21 +1,7 @@
 import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
+import { expectError } from '../../../test/expect-error.js'
 import { Bitstring, MAX_STATUS_SIZE, MIN_STATUS_LIST_ENTRIES } from './bitstring.js'
-
-/** Runs `fn`, asserting it throws a TesseraError with `code` and `details.specError`. */
-function expectError(fn: () => unknown, code: string, specError: string | undefined): TesseraError {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(TesseraError)
-  const err = caught as TesseraError
-  expect(err.code).toBe(code)
-  expect(err.details?.specError).toBe(specError)
-  return err
-}
 
 describe('Bitstring', () => {
   it('defaults to the minimum of 131,072 one-bit entries (16 KiB), all zero (§3.3 step 1)', () => {

@@ -1,24 +1,10 @@
 import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
+import { expectError } from '../../../test/expect-error.js'
 import { Bitstring } from './bitstring.js'
 import { checkStatus, type DecodedStatusList } from './check.js'
 import { decodeList, encodeList } from './codec.js'
 import { buildEntry, parseEntry, type StatusPurpose } from './entry.js'
-
-/** Runs `fn`, asserting it throws a TesseraError with `code` and `details.specError`. */
-function expectError(fn: () => unknown, code: string, specError: string | undefined): TesseraError {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(TesseraError)
-  const err = caught as TesseraError
-  expect(err.code).toBe(code)
-  expect(err.details?.specError).toBe(specError)
-  return err
-}
 
 const LIST_URL = 'https://issuer.example/status/1'
 const VERIFICATION: [string, string] = ['ERR_STATUS_VERIFICATION', 'STATUS_VERIFICATION_ERROR']

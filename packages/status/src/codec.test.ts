@@ -2,23 +2,9 @@ import { performance } from 'node:perf_hooks'
 import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib'
 import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
+import { expectError } from '../../../test/expect-error.js'
 import { Bitstring } from './bitstring.js'
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeList, encodeList } from './codec.js'
-
-/** Runs `fn`, asserting it throws a TesseraError with `code` and `details.specError`. */
-function expectError(fn: () => unknown, code: string, specError: string | undefined): TesseraError {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(TesseraError)
-  const err = caught as TesseraError
-  expect(err.code).toBe(code)
-  expect(err.details?.specError).toBe(specError)
-  return err
-}
 
 /** `u` + base64url of GZIP of `bytes`: the encoding built with node:zlib directly, not with encodeList. */
 const encodeBytes = (bytes: Uint8Array) => `u${gzipSync(bytes).toString('base64url')}`

@@ -1,21 +1,7 @@
 import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
+import { expectError } from '../../../test/expect-error.js'
 import { buildEntry, parseEntry } from './entry.js'
-
-/** Runs `fn`, asserting it throws a TesseraError with `code` and `details.specError`. */
-function expectError(fn: () => unknown, code: string, specError: string | undefined): TesseraError {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(TesseraError)
-  const err = caught as TesseraError
-  expect(err.code).toBe(code)
-  expect(err.details?.specError).toBe(specError)
-  return err
-}
 
 // Bitstring Status List v1.0 §2.1 Example 1, first entry.
 const REVOCATION_ENTRY = {

@@ -11,6 +11,7 @@ import {
 import { decodeCompactJws } from '@tessera/credentials/offline'
 import { createAgentIdentity, type Home, initHome, openHome, transitionAgent } from '@tessera/identity'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codeOf } from '../../../test/expect-error.js'
 import { Bitstring } from './bitstring.js'
 import { decodeList } from './codec.js'
 import { enableStatusLists, statusBaseUrl } from './home.js'
@@ -41,16 +42,6 @@ afterAll(async () => {
   await home.close()
   rmSync(root, { recursive: true, force: true })
 })
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (err) {
-    expect(err).toBeInstanceOf(TesseraError)
-    return (err as TesseraError).code
-  }
-  throw new Error('expected a TesseraError')
-}
 
 const grant = () =>
   issueRoleCredential(home, {

@@ -1,23 +1,9 @@
 import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
+import { expectError } from '../../../test/expect-error.js'
 import { Bitstring } from './bitstring.js'
 import { decodeList } from './codec.js'
 import { buildListCredential, parseListCredential } from './list-credential.js'
-
-/** Runs `fn`, asserting it throws a TesseraError with `code` and `details.specError`. */
-function expectError(fn: () => unknown, code: string, specError: string | undefined): TesseraError {
-  let caught: unknown
-  try {
-    fn()
-  } catch (err) {
-    caught = err
-  }
-  expect(caught).toBeInstanceOf(TesseraError)
-  const err = caught as TesseraError
-  expect(err.code).toBe(code)
-  expect(err.details?.specError).toBe(specError)
-  return err
-}
 
 const MALFORMED: [string, string] = ['ERR_STATUS_LIST_MALFORMED', 'MALFORMED_VALUE_ERROR']
 const ISSUER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
