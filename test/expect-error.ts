@@ -3,7 +3,11 @@ import { TesseraError } from '@tessera/core'
 import { expect } from 'vitest'
 
 /** Runs `fn`, asserting it throws a TesseraError with `code` (and `details.specError` when given). */
-export function expectError(fn: () => unknown, code: string, specError?: string): TesseraError {
+export function expectError(
+  fn: () => unknown,
+  code: string,
+  ...specError: [string | undefined] | []
+): TesseraError {
   let caught: unknown
   try {
     fn()
@@ -13,7 +17,7 @@ export function expectError(fn: () => unknown, code: string, specError?: string)
   expect(caught).toBeInstanceOf(TesseraError)
   const err = caught as TesseraError
   expect(err.code).toBe(code)
-  if (arguments.length > 2) expect(err.details?.specError).toBe(specError)
+  if (specError.length > 0) expect(err.details?.specError).toBe(specError[0])
   return err
 }
 

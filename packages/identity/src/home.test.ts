@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TesseraError } from '@tessera/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { codeOf } from '../../../test/expect-error.js'
 import { CONFIG_FILE, DATABASE_FILE, initHome, openHome, resolveHomeDir } from './home.js'

@@ -1,4 +1,3 @@
-import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
 import { expectError } from '../../../test/expect-error.js'
 import { Bitstring, MAX_STATUS_SIZE, MIN_STATUS_LIST_ENTRIES } from './bitstring.js'

@@ -1,4 +1,3 @@
-import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
 import { expectError } from '../../../test/expect-error.js'
 import { Bitstring } from './bitstring.js'

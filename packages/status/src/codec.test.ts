@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks'
 import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib'
-import { TesseraError } from '@tessera/core'
 import { describe, expect, it } from 'vitest'
 import { expectError } from '../../../test/expect-error.js'
 import { Bitstring } from './bitstring.js'
