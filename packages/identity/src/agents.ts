@@ -223,10 +223,10 @@ export async function transitionAgent(
   did: string,
   transition: AgentTransition,
 ): Promise<AgentProfile> {
-  const rule = TRANSITIONS[transition]
   if (!Object.hasOwn(TRANSITIONS, transition)) {
     throw new InputError('ERR_INPUT_INVALID', `unknown transition ${JSON.stringify(transition)}`)
   }
+  const rule = TRANSITIONS[transition]
   await getAgent(home, did)
   return home.transaction(async () => {
     const current = await findAgent(home.dataSource, did)
