@@ -66,5 +66,6 @@ export {
 } from './list-credential.js'
 export * from './migrations.js'
 export { permuteIndex } from './permutation.js'
+export * from './persist.js'
 export * from './publish.js'
 export * from './veramo-plugin.js'

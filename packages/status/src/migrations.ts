@@ -52,4 +52,28 @@ export class TesseraStatus1764700300000 implements MigrationInterface {
   }
 }
 
-export const statusMigrations = [TesseraStatus1764700300000]
+/**
+ * The verifier's status lists: the last verified list credential per list id, as retrieved (compact JWS), with
+ * when it was really fetched from the issuer (staleness is measured from it) and its version hash (SHA-256 of
+ * the token, base64url). Read back by `homeListSource`, written by `createPersistentStatusCache`.
+ */
+export class TesseraStatusCache1764700400000 implements MigrationInterface {
+  name = 'TesseraStatusCache1764700400000'
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(
+      `CREATE TABLE "tessera_status_cache" (
+        "list_id" varchar PRIMARY KEY NOT NULL,
+        "token" text NOT NULL,
+        "fetched_at" integer NOT NULL,
+        "version_hash" varchar NOT NULL,
+        "saved_at" varchar NOT NULL)`,
+    )
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "tessera_status_cache"`)
+  }
+}
+
+export const statusMigrations = [TesseraStatus1764700300000, TesseraStatusCache1764700400000]

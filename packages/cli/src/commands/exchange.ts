@@ -41,17 +41,24 @@ export function describeDecision(decision: Decision): string {
 
 /**
  * The status checker for `verify`: a cache over the given folders and URL mappings, or none (then a credential
- * with a status entry fails closed with ERR_STATUS_UNCHECKABLE).
+ * with a status entry fails closed with ERR_STATUS_UNCHECKABLE). With the verifier's home (`db`), the lists it
+ * verified are kept there: a list saved by an earlier run is used offline until `--max-staleness` after it was
+ * fetched, and a newer list never clears a revocation the saved one holds (createPersistentStatusCache).
  */
 async function statusCheckerFor(options: {
   trust: import('@tessera/policy').TrustBundle
   dirs: string[]
   urlMap: string[]
   maxStalenessMs: number
+  db?: import('@tessera/status').StatusDb
 }) {
-  if (options.dirs.length === 0 && options.urlMap.length === 0) return undefined
+  const status = await import('@tessera/status')
+  const { db } = options
+  const noSources = options.dirs.length === 0 && options.urlMap.length === 0
+  if (noSources && (db === undefined || !(await status.hasSavedStatusLists(db)))) return undefined
   const { InputError } = await import('@tessera/core')
-  const { createStatusCache, directorySource, httpSource, statusChecker } = await import('@tessera/status')
+  const { createPersistentStatusCache, createStatusCache, directorySource, httpSource, statusChecker } =
+    status
   const sources = options.dirs.map((dir) => directorySource(dir))
   if (options.urlMap.length > 0) {
     const urlMap: Record<string, string> = {}
@@ -63,8 +70,9 @@ async function statusCheckerFor(options: {
     }
     sources.push(httpSource({ urlMap, allowHttp: true }))
   }
+  const cacheOptions = { sources, trust: options.trust, maxStalenessMs: options.maxStalenessMs }
   return statusChecker(
-    createStatusCache({ sources, trust: options.trust, maxStalenessMs: options.maxStalenessMs }),
+    db === undefined ? createStatusCache(cacheOptions) : createPersistentStatusCache({ ...cacheOptions, db }),
   )
 }
 
@@ -198,14 +206,18 @@ export function registerExchange(program: Command, run: Action): void {
             opts.action !== undefined && opts.resource !== undefined
               ? policy.validateRequest({ action: opts.action, resource: opts.resource })
               : undefined
-          const status = await statusCheckerFor({
-            trust,
-            dirs: opts.statusDir ?? [],
-            urlMap: opts.statusUrlMap ?? [],
-            maxStalenessMs,
-          })
-          const decide = async (challenges?: import('@tessera/credentials').ChallengeStore) =>
-            verifyPresentation({
+          const decide = async (
+            home?: import('@tessera/identity').Home,
+            challenges?: import('@tessera/credentials').ChallengeStore,
+          ) => {
+            const status = await statusCheckerFor({
+              trust,
+              dirs: opts.statusDir ?? [],
+              urlMap: opts.statusUrlMap ?? [],
+              maxStalenessMs,
+              ...(home ? { db: home.dataSource } : {}),
+            })
+            return verifyPresentation({
               presentation,
               domain: opts.domain,
               trust,
@@ -213,11 +225,13 @@ export function registerExchange(program: Command, run: Action): void {
               ...(request ? { request } : {}),
               ...(opts.challenge !== undefined ? { challenge: opts.challenge, challenges } : {}),
             })
+          }
           const decision =
             opts.challenge === undefined && !opts.audit
               ? await decide()
               : await withHome(opts, async (home) => {
                   const made = await decide(
+                    home,
                     opts.challenge === undefined
                       ? undefined
                       : (await import('@tessera/credentials')).homeChallengeStore(home),
