@@ -136,3 +136,104 @@ describe('tessera CLI (subprocess, --json)', () => {
     expect(err.stderr).toMatch(/^tessera: .*\[ERR_(DID_INVALID|AGENT_NOT_FOUND)\]\n$/)
   })
 })
+
+describe('tessera CLI: issuer and verifier commands (subprocess, --json)', () => {
+  it('org show, role grant/list, trust add/show, status show; bad input gets a code', () => {
+    const org = ok(['org', 'show']).org as { did: string; name: string }
+    expect(org.name).toBe('Acme')
+    const agent = ok(['agent', 'create', '--name', 'Lister', '--type', 'support-agent']).did as string
+    const granted = ok([
+      'role',
+      'grant',
+      '--agent',
+      agent,
+      '--role',
+      'viewer',
+      '--permission',
+      'read:docs/*',
+      '--valid-for',
+      '2h',
+    ])
+    const listed = ok(['role', 'list', '--agent', agent]) as unknown as {
+      id: string
+      role: string
+      jwt?: string
+    }[]
+    expect(listed.map((c) => c.id)).toEqual([granted.id])
+    expect(listed[0]?.jwt).toBeUndefined() // the list never prints whole credentials
+    const status = ok(['status', 'show', '--credential', granted.id as string])
+    expect(status).toMatchObject({ revoked: false, suspended: false })
+
+    const trustFile = join(temp.dir, 'trust.json')
+    const runTrust = (args: string[]) => runCli([...args, '--json'])
+    expect(
+      runTrust([
+        'trust',
+        'add',
+        '--file',
+        trustFile,
+        '--org',
+        'Acme',
+        '--issuer',
+        org.did,
+        '--role',
+        'viewer',
+        '--permission',
+        'read:*',
+      ]).code,
+    ).toBe(0)
+    const shown = runTrust(['trust', 'show', '--file', trustFile])
+    expect(shown.code).toBe(0)
+    expect(shown.json()).toMatchObject({
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      bundle: { organisations: { Acme: { issuers: [org.did] } } },
+    })
+
+    fails(
+      ['role', 'grant', '--agent', agent, '--role', 'viewer', '--permission', 'read docs'],
+      2,
+      'ERR_PERMISSION_INVALID',
+    )
+    fails(
+      [
+        'role',
+        'grant',
+        '--agent',
+        agent,
+        '--role',
+        'viewer',
+        '--permission',
+        'read:x',
+        '--valid-for',
+        'forever',
+      ],
+      2,
+      'ERR_DURATION_INVALID',
+    )
+    fails(
+      ['status', 'publish', '--out', join(temp.dir, 'pub'), '--base-url', 'http://acme.example/status'],
+      2,
+      'ERR_INPUT_INVALID',
+    )
+    fails(['status', 'show', '--credential', 'urn:uuid:nope'], 2, 'ERR_CREDENTIAL_NOT_FOUND')
+    fails(['audit', 'prove', '--entry', '0'], 2, 'ERR_INPUT_INVALID')
+    const badTrust = runTrust(['trust', 'show', '--file', join(temp.dir, 'missing.json')])
+    expect(badTrust.code).toBe(3)
+    expect((badTrust.json() as { error: { code: string } }).error.code).toBe('ERR_IO')
+    const usage = runCli([
+      'verify',
+      '--presentation',
+      trustFile,
+      '--domain',
+      'd',
+      '--trust',
+      trustFile,
+      '--action',
+      'read',
+      '--no-audit',
+      '--json',
+    ])
+    expect(usage.code).toBe(2)
+    expect((usage.json() as { error: { code: string } }).error.code).toBe('ERR_USAGE')
+  })
+})
