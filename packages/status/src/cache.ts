@@ -12,9 +12,9 @@ import { createHash } from 'node:crypto'
 import { InputError, TesseraError, toTesseraError, VerificationError } from '@tessera/core'
 import { DEFAULT_LIMITS, type JwsAlg, verifyCredential } from '@tessera/credentials/offline'
 import { isStatusIssuerTrusted, parseTrustBundle, type TrustBundle } from '@tessera/policy'
-import { Bitstring, MAX_BITSTRING_BYTES } from './bitstring.js'
+import { Bitstring } from './bitstring.js'
 import type { DecodedStatusList } from './check.js'
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeList } from './codec.js'
+import { assertMaxDecompressedBytes, DEFAULT_MAX_DECOMPRESSED_BYTES, decodeList } from './codec.js'
 import { describeValue, statusError } from './errors.js'
 import { DEFAULT_MAX_LIST_BYTES, type FetchedStatusList, type StatusListSource } from './fetch.js'
 import { parseListCredential } from './list-credential.js'
@@ -230,7 +230,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
   })
   const maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
   // decodeList validates this value; check it once here so a bad option throws at creation, not per list.
-  decodeListOptionsCheck(maxDecompressedBytes)
+  assertMaxDecompressedBytes(maxDecompressedBytes)
   const retryAfterMs = readInteger(options.retryAfterMs, 'retryAfterMs', {
     fallback: DEFAULT_RETRY_AFTER_MS,
     min: 1,
@@ -766,18 +766,4 @@ function readInteger(
     )
   }
   return value
-}
-
-function decodeListOptionsCheck(maxDecompressedBytes: unknown): void {
-  if (
-    typeof maxDecompressedBytes !== 'number' ||
-    !Number.isSafeInteger(maxDecompressedBytes) ||
-    maxDecompressedBytes < 1 ||
-    maxDecompressedBytes > MAX_BITSTRING_BYTES
-  ) {
-    throw new InputError(
-      'ERR_INPUT_INVALID',
-      `"maxDecompressedBytes" must be an integer from 1 to ${MAX_BITSTRING_BYTES}, got ${describeValue(maxDecompressedBytes)}`,
-    )
-  }
 }

@@ -70,16 +70,7 @@ export function decodeList(encodedList: unknown, options: DecodeListOptions = {}
   const statusSize = options.statusSize ?? 1
   assertStatusSize(statusSize)
   const maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES
-  if (
-    !Number.isSafeInteger(maxDecompressedBytes) ||
-    maxDecompressedBytes < 1 ||
-    maxDecompressedBytes > MAX_BITSTRING_BYTES
-  ) {
-    throw new InputError(
-      'ERR_INPUT_INVALID',
-      `"maxDecompressedBytes" must be an integer from 1 to ${MAX_BITSTRING_BYTES}, got ${describeValue(maxDecompressedBytes)}`,
-    )
-  }
+  assertMaxDecompressedBytes(maxDecompressedBytes)
   const maxEncodedLength = options.maxEncodedLength ?? maxEncodedLengthFor(maxDecompressedBytes)
   if (!Number.isSafeInteger(maxEncodedLength) || maxEncodedLength < 2) {
     throw new InputError(
@@ -138,4 +129,21 @@ export function decodeList(encodedList: unknown, options: DecodeListOptions = {}
 
 function malformed(message: string, cause?: unknown) {
   return statusError('ERR_STATUS_LIST_MALFORMED', message, cause === undefined ? undefined : { cause })
+}
+
+/** Check a decompression cap: an integer from 1 to {@link MAX_BITSTRING_BYTES}. @throws InputError `ERR_INPUT_INVALID` */
+export function assertMaxDecompressedBytes(
+  maxDecompressedBytes: unknown,
+): asserts maxDecompressedBytes is number {
+  if (
+    typeof maxDecompressedBytes !== 'number' ||
+    !Number.isSafeInteger(maxDecompressedBytes) ||
+    maxDecompressedBytes < 1 ||
+    maxDecompressedBytes > MAX_BITSTRING_BYTES
+  ) {
+    throw new InputError(
+      'ERR_INPUT_INVALID',
+      `"maxDecompressedBytes" must be an integer from 1 to ${MAX_BITSTRING_BYTES}, got ${describeValue(maxDecompressedBytes)}`,
+    )
+  }
 }
