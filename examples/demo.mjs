@@ -13,6 +13,19 @@ const published = join(root, 'published-status')
 const file = (name) => join(root, name)
 const domain = 'api.globex.example'
 
+/** How Globex verifies the agent's latest presentation: offline, status read from Acme's published files. */
+const verifyArgs = [
+  'verify',
+  '--presentation',
+  file('vp.jwt'),
+  '--domain',
+  domain,
+  '--trust',
+  trust,
+  '--status-dir',
+  published,
+]
+
 /** The agent answers a fresh Globex challenge with `credential`; Globex verifies and decides on `request`. */
 function presentAndVerify(
   agent,
@@ -41,18 +54,7 @@ function presentAndVerify(
     `\n  Globex challenged the agent; it answered with a vp+jwt bound to the challenge and domain${note}`,
   )
   const [action, resource] = request.split(':')
-  const args = [
-    'verify',
-    '--presentation',
-    file('vp.jwt'),
-    '--domain',
-    domain,
-    '--trust',
-    trust,
-    '--status-dir',
-    published,
-  ]
-  tessera(globex, [...args, '--challenge', challenge, '--action', action, '--resource', resource], {
+  tessera(globex, [...verifyArgs, '--challenge', challenge, '--action', action, '--resource', resource], {
     expectExit,
   })
   return challenge
@@ -131,23 +133,7 @@ try {
   const used = presentAndVerify(support, file('support.jwt'))
 
   step('8. The same presentation replayed: the challenge was single-use')
-  tessera(
-    globex,
-    [
-      'verify',
-      '--presentation',
-      file('vp.jwt'),
-      '--domain',
-      domain,
-      '--trust',
-      trust,
-      '--status-dir',
-      published,
-      '--challenge',
-      used,
-    ],
-    { expectExit: 1 },
-  )
+  tessera(globex, [...verifyArgs, '--challenge', used], { expectExit: 1 })
 
   step(
     "9. delete:tickets/42 is denied: Acme granted it, but Globex's ceiling for the role does not include it",

@@ -458,15 +458,20 @@ interface CheckpointRow {
   compact_range: string
 }
 
-/** The checkpoints this home signed, oldest first. */
-export async function listCheckpoints(home: Home): Promise<SignedCheckpoint[]> {
-  const db = homeDatabase(home)
-  const rows = guarded('reading checkpoints', () =>
+/** The stored checkpoint rows, oldest first. */
+function storedCheckpointRows(db: Database): CheckpointRow[] {
+  return guarded('reading checkpoints', () =>
     statement(
       db,
       `SELECT "size", "root", "jws", "compact_range" FROM "tessera_audit_checkpoint" ORDER BY "id"`,
     ).all(),
   ) as CheckpointRow[]
+}
+
+/** The checkpoints this home signed, oldest first. */
+export async function listCheckpoints(home: Home): Promise<SignedCheckpoint[]> {
+  const db = homeDatabase(home)
+  const rows = storedCheckpointRows(db)
   return rows.map((row) => ({ token: row.jws, payload: verifyStoredCheckpoint(home, row) }))
 }
 
@@ -616,12 +621,7 @@ export async function verifyAudit(
   for (const item of given) {
     kept.push(typeof item === 'string' ? verifyCheckpoint(item, { orgDid: home.org.did }) : item)
   }
-  const rows = guarded('reading checkpoints', () =>
-    statement(
-      db,
-      `SELECT "size", "root", "jws", "compact_range" FROM "tessera_audit_checkpoint" ORDER BY "id"`,
-    ).all(),
-  ) as CheckpointRow[]
+  const rows = storedCheckpointRows(db)
   for (const row of rows) {
     try {
       kept.push(verifyStoredCheckpoint(home, row))

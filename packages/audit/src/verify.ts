@@ -105,19 +105,26 @@ export class LogVerifier {
     return this.#failure !== undefined && this.#lookahead === 0
   }
 
+  /**
+   * True when the entry is the next one expected and should be hashed; otherwise it is classified (after a
+   * failure) or recorded as reordered / a gap.
+   */
+  #inSequence(seq: number, prevHash: string): boolean {
+    if (this.done || this.#result !== undefined) return false
+    if (this.#failure !== undefined) {
+      this.#classify(seq, prevHash)
+      return false
+    }
+    if (seq !== this.#next) {
+      this.#fail(seq < this.#next ? 'reordered' : 'seq-gap', this.#next, prevHash)
+      return false
+    }
+    return true
+  }
+
   /** Verify the next entry read. */
   add(entry: VerifiableEntry): void {
-    if (this.done || this.#result !== undefined) return
-    if (this.#failure !== undefined) {
-      this.#classify(entry.seq, entry.prevHash)
-      return
-    }
-    if (entry.seq !== this.#next) {
-      this.#fail(entry.seq < this.#next ? 'reordered' : 'seq-gap', this.#next, entry.prevHash)
-      return
-    }
-    const text = canonicalEntry(entry)
-    this.#accept(entry, text)
+    if (this.#inSequence(entry.seq, entry.prevHash)) this.#accept(entry, canonicalEntry(entry))
   }
 
   /**
@@ -125,16 +132,7 @@ export class LogVerifier {
    * the append wrote in canonical form: any other bytes are an edit and fail the hash).
    */
   addCanonical(entry: Omit<VerifiableEntry, 'data'> & { dataJson: string }): void {
-    if (this.done || this.#result !== undefined) return
-    if (this.#failure !== undefined) {
-      this.#classify(entry.seq, entry.prevHash)
-      return
-    }
-    if (entry.seq !== this.#next) {
-      this.#fail(entry.seq < this.#next ? 'reordered' : 'seq-gap', this.#next, entry.prevHash)
-      return
-    }
-    this.#accept(entry, canonicalEntryText(entry))
+    if (this.#inSequence(entry.seq, entry.prevHash)) this.#accept(entry, canonicalEntryText(entry))
   }
 
   #accept(entry: { seq: number; prevHash: string; leafHash?: string | undefined }, text: string): void {
