@@ -21,10 +21,11 @@ export async function openDatabase(options: {
     database: options.file,
     entities: Entities,
     migrations: [...veramoMigrations, ...identityMigrations, ...(options.migrations ?? [])],
-    migrationsRun: true,
+    migrationsRun: false,
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
+    logger: SILENT_LOGGER,
     enableWAL: true,
     timeout: SQLITE_BUSY_MS,
     prepareDatabase: (db: { pragma(source: string): unknown }) => {
@@ -34,10 +35,42 @@ export async function openDatabase(options: {
   })
   try {
     await dataSource.initialize()
+    await runPendingMigrations(dataSource)
   } catch (err) {
+    if (dataSource.isInitialized) await dataSource.destroy()
     throw mapDatabaseError(err, `cannot open database ${options.file}`)
   }
   return dataSource
+}
+
+/** TypeORM prints migration messages even with `logging: false`; the CLI's stdout must stay one JSON value. */
+const SILENT_LOGGER = {
+  logQuery() {},
+  logQueryError() {},
+  logQuerySlow() {},
+  logSchemaBuild() {},
+  logMigration() {},
+  log() {},
+}
+
+const MIGRATION_ATTEMPTS = 20
+
+/**
+ * Apply pending migrations, safely when several processes open the same home at once (after an upgrade): each
+ * runs them in one transaction; a process that loses the race (SQLITE_BUSY, or a table another process just
+ * created) rolls back, waits, and looks again: usually the winner has applied them and nothing is pending.
+ */
+async function runPendingMigrations(dataSource: DataSource): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await dataSource.showMigrations())) return
+      await dataSource.runMigrations({ transaction: 'all' })
+      return
+    } catch (err) {
+      if (attempt >= MIGRATION_ATTEMPTS) throw err
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt + Math.random() * 25))
+    }
+  }
 }
 
 /** Translate a driver error into a TesseraError (busy/locked → ERR_DB_LOCKED). */
