@@ -18,6 +18,8 @@ export default defineConfig({
       '@tessera/credentials': pkg('credentials'),
       '@tessera/status': pkg('status'),
       '@tessera/audit': pkg('audit'),
+      '@tessera/server': pkg('server'),
+      '@tessera/messaging': pkg('messaging'),
     },
   },
   test: {

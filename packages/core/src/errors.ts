@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   ERR_DURATION_INVALID: 'input',
   ERR_HOME_EXISTS: 'input',
   ERR_TRUST_BUNDLE_INVALID: 'input',
+  // HTTP front door (@tessera/server): missing or wrong admin token, unknown route or resource, body too large
+  ERR_AUTH_REQUIRED: 'input',
+  ERR_AUTH_FORBIDDEN: 'input',
+  ERR_NOT_FOUND: 'input',
+  ERR_BODY_TOO_LARGE: 'input',
   // environment: home, database, secrets (CLI exit 3)
   ERR_HOME_NOT_FOUND: 'environment',
   ERR_HOME_CORRUPT: 'environment',
@@ -26,6 +31,11 @@ export const ERROR_CODES = {
   ERR_DB_LOCKED: 'environment',
   ERR_DB_FAILURE: 'environment',
   ERR_IO: 'environment',
+  // the server is saturated (HTTP 429 with Retry-After); a TLS certificate or key that cannot be used
+  ERR_SERVER_BUSY: 'environment',
+  ERR_TLS_CONFIG: 'environment',
+  // agent-to-agent transport: the peer's endpoint could not be reached or answered with something else
+  ERR_TRANSPORT: 'environment',
   // identity: agents, DIDs, issued credentials (CLI exit 2)
   ERR_AGENT_NOT_FOUND: 'identity',
   ERR_AGENT_TRANSITION: 'identity',
@@ -83,6 +93,28 @@ export const ERROR_CODES = {
   ERR_AUDIT_TAMPERED: 'verification',
   ERR_AUDIT_CHECKPOINT_INVALID: 'verification',
   ERR_AUDIT_PROOF_INVALID: 'verification',
+  // JSON-LD and Data Integrity (VC Data Integrity 1.0, eddsa-rdfc-2022): a context that is not bundled (nothing
+  // is ever fetched), a document JSON-LD cannot expand without dropping terms, a malformed proof, a cryptosuite
+  // or proof purpose the verifier does not accept, a proof whose signature does not verify; a presentation
+  // without a proof where one is required (a challenge was asked, or holder binding is needed)
+  ERR_CONTEXT_UNKNOWN: 'verification',
+  ERR_JSONLD_INVALID: 'verification',
+  ERR_PROOF_MALFORMED: 'verification',
+  ERR_PROOF_CRYPTOSUITE: 'verification',
+  ERR_PROOF_PURPOSE: 'verification',
+  ERR_PROOF_SIGNATURE: 'verification',
+  ERR_VP_UNSIGNED: 'verification',
+  // DIDComm v2 agent-to-agent messages (@tessera/messaging): not decryptable or tampered, not authcrypt
+  // (anoncrypt or plaintext is never enough to act on), `from` not the authenticated sender (`skid`), a replayed
+  // message id, past `expires_time`, malformed, from a peer without a completed handshake, a refused handshake
+  ERR_MSG_DECRYPT: 'verification',
+  ERR_MSG_NOT_AUTHCRYPT: 'verification',
+  ERR_MSG_SENDER_MISMATCH: 'verification',
+  ERR_MSG_REPLAY: 'verification',
+  ERR_MSG_EXPIRED: 'verification',
+  ERR_MSG_MALFORMED: 'verification',
+  ERR_MSG_NO_SESSION: 'verification',
+  ERR_HANDSHAKE_REFUSED: 'verification',
   // policy results (CLI exit 1)
   ERR_TRUST_ISSUER_UNKNOWN: 'policy',
   ERR_TRUST_ROLE_NOT_ALLOWED: 'policy',

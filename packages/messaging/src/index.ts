@@ -1,0 +1,2 @@
+/** @tessera/messaging: DIDComm v2 agent-to-agent channel with a mutual presentation handshake. */
+export {}
