@@ -18,7 +18,9 @@ export {
   type PresentationClaimsOptions,
   parseDateTimeStamp,
 } from './claims.js'
+export * from './credential-input.js'
 export * from './issue.js'
+export * from './issue-credential.js'
 export {
   type DecodeCompactJwsOptions,
   type DecodedJws,

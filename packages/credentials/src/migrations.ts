@@ -44,4 +44,35 @@ export class TesseraCredentials1764700100000 implements MigrationInterface {
   }
 }
 
-export const credentialsMigrations = [TesseraCredentials1764700100000]
+/**
+ * The issuer's register of credentials issued through `issueCredential` (any VC DM 2.0 credential, e.g. from
+ * the VC-API `POST /credentials/issue`): not tied to an agent of the home, unlike `tessera_credential`.
+ */
+export class TesseraIssuedCredentials1764700500000 implements MigrationInterface {
+  name = 'TesseraIssuedCredentials1764700500000'
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(
+      `CREATE TABLE "tessera_issued_credential" (
+        "id" varchar PRIMARY KEY NOT NULL,
+        "issuer" varchar NOT NULL,
+        "subject" varchar,
+        "types" text NOT NULL,
+        "format" varchar NOT NULL,
+        "valid_from" varchar,
+        "valid_until" varchar,
+        "issued_at" varchar NOT NULL,
+        "status_entries" text,
+        "credential" text NOT NULL)`,
+    )
+    await q.query(
+      `CREATE INDEX "idx_tessera_issued_credential_subject" ON "tessera_issued_credential" ("subject")`,
+    )
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "tessera_issued_credential"`)
+  }
+}
+
+export const credentialsMigrations = [TesseraCredentials1764700100000, TesseraIssuedCredentials1764700500000]
