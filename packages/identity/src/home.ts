@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, resolve } from 'node:path'
 import { EnvironmentError, InputError, TesseraError } from '@tessera/core'
 import type { IAgentPlugin } from '@veramo/core'
+import type { DIDManager } from '@veramo/did-manager'
 import type { KeyManager } from '@veramo/key-manager'
 import type { DataSource } from 'typeorm'
 import type { TransitionListener } from './agents.js'
@@ -69,6 +70,11 @@ export interface Home {
    * and KMS as `agent.keyManagerSign`, without the agent's per-call dispatch.
    */
   keyManager: KeyManager
+  /**
+   * The agent's DID manager plugin itself (the home's managed DIDs and their keys), so another package can
+   * build a Veramo agent over the same DIDs and keys with plugins of its own (DIDComm in @tessera/messaging).
+   */
+  didManager: DIDManager
   secretSource: SecretSource
   /** Listeners other packages register (e.g. retiring an agent revokes its credentials); they run in the transaction. */
   hooks: HomeHooks
@@ -229,7 +235,11 @@ export async function openHome(options: {
         `the key-encryption secret (from ${source === 'env' ? 'TESSERA_SECRET' : 'secret.key'}) does not open this home's keys`,
       )
     }
-    const { agent, keyManager } = createVeramoAgent({ dataSource, secret, plugins: options.plugins })
+    const { agent, keyManager, didManager } = createVeramoAgent({
+      dataSource,
+      secret,
+      plugins: options.plugins,
+    })
     return {
       dir,
       config,
@@ -237,6 +247,7 @@ export async function openHome(options: {
       dataSource,
       agent,
       keyManager,
+      didManager,
       secretSource: source,
       hooks: { agentTransition: [] },
       transaction: (work) => inTransaction(dataSource, () => work()),

@@ -107,7 +107,7 @@ export function createVeramoAgent(options: {
   dataSource: DataSource
   secret: string
   plugins?: readonly IAgentPlugin[]
-}): { agent: VeramoAgent; keyManager: KeyManager } {
+}): { agent: VeramoAgent; keyManager: KeyManager; didManager: DIDManager } {
   const { dataSource, secret } = options
   const keyManager = new KeyManager({
     store: new CachedKeyStore(dataSource),
@@ -115,19 +115,20 @@ export function createVeramoAgent(options: {
       [KMS_NAME]: new NodeKeyManagementSystem(new PrivateKeyStore(dataSource, new SecretBox(secret))),
     },
   })
+  const didManager = new DIDManager({
+    store: new DIDStore(dataSource),
+    defaultProvider: 'did:key',
+    providers: { 'did:key': new KeyDIDProvider({ defaultKms: KMS_NAME }) },
+  })
   const agent = createAgent<IKeyManager & IDIDManager & IResolver>({
     plugins: [
       keyManager,
-      new DIDManager({
-        store: new DIDStore(dataSource),
-        defaultProvider: 'did:key',
-        providers: { 'did:key': new KeyDIDProvider({ defaultKms: KMS_NAME }) },
-      }),
+      didManager,
       new DIDResolverPlugin({ resolver: new Resolver(getKeyDidResolver()) }),
       ...(options.plugins ?? []),
     ],
   })
-  return { agent, keyManager }
+  return { agent, keyManager, didManager }
 }
 
 /** Decrypt one private key to prove the secret is right (SecretBox fails to open with any other key). */
