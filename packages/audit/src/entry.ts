@@ -32,6 +32,8 @@ export const AUDIT_EVENT_TYPES = [
   'presentation.verified',
   'access.allowed',
   'access.denied',
+  'handshake.accepted',
+  'handshake.refused',
 ] as const
 
 /** One of {@link AUDIT_EVENT_TYPES}. */
