@@ -19,6 +19,8 @@ export {
   parseDateTimeStamp,
 } from './claims.js'
 export * from './credential-input.js'
+export * from './data-integrity/index.js'
+export * from './data-integrity/sign.js'
 export * from './issue.js'
 export * from './issue-credential.js'
 export {

@@ -54,3 +54,81 @@ export async function veramoSigner(options: { agent: SigningAgent; did: string }
     },
   }
 }
+
+/**
+ * A signer in the shape Digital Bazaar's Data Integrity suites call (`@digitalbazaar/data-integrity`
+ * `DataIntegrityProof({ signer })`): `id` is the verification method written into the proof, `sign({ data })`
+ * returns the raw signature over exactly `data`.
+ */
+export interface DataIntegritySigner {
+  /** The did:key Multikey verification method, `did:key:z6Mk...#z6Mk...` (the proof's `verificationMethod`). */
+  id: string
+  /** The DID that controls the key: the credential's `issuer`, or the presentation's `holder`. */
+  controller: string
+  /** `Ed25519`, the `requiredAlgorithm` of the eddsa-rdfc-2022 cryptosuite. */
+  algorithm: 'Ed25519'
+  sign: (options: { data: Uint8Array }) => Promise<Uint8Array>
+}
+
+/**
+ * A byte-exact Data Integrity signer backed by Veramo's key manager: the private key never leaves the KMS.
+ *
+ * eddsa-rdfc-2022 signs the 64 bytes `SHA-256(canonical proof options) || SHA-256(canonical document)` (VC
+ * Data Integrity EdDSA Cryptosuites v1.0 §3.2.6 "Proof Serialization"), arbitrary binary. `keyManagerSign`
+ * takes its data as a string and decodes it with `encoding`; the latin1 string with `encoding: 'utf-8'` that
+ * {@link veramoSigner} passes (fine for the ASCII JWS Signing Input) would re-encode every byte >= 0x80 as two
+ * UTF-8 bytes. This signer passes hex with `encoding: 'base16'`, which Veramo decodes back to the same bytes.
+ *
+ * @param options.did - A did:key managed by the agent; its Ed25519 key signs.
+ * @throws IdentityError `ERR_DID_NOT_MANAGED` when the agent does not hold an Ed25519 key for `did`;
+ *   `sign` rejects with `ERR_KEYSTORE_LOCKED` when the key manager fails.
+ */
+export async function dataIntegritySigner(options: {
+  agent: SigningAgent
+  did: string
+}): Promise<DataIntegritySigner> {
+  const { agent, did } = options
+  let identifier: IIdentifier
+  try {
+    identifier = await agent.didManagerGet({ did })
+  } catch (err) {
+    throw new IdentityError('ERR_DID_NOT_MANAGED', `${did} is not a DID managed by this home`, { cause: err })
+  }
+  const key = identifier.keys.find((k) => k.type === 'Ed25519')
+  if (!key || !did.startsWith('did:key:')) {
+    throw new IdentityError('ERR_DID_NOT_MANAGED', `${did} has no Ed25519 did:key in this home`)
+  }
+  return {
+    id: `${did}#${did.slice('did:key:'.length)}`,
+    controller: did,
+    algorithm: 'Ed25519',
+    sign: async ({ data }) => {
+      let signature: string
+      try {
+        signature = await agent.keyManagerSign({
+          keyRef: key.kid,
+          algorithm: 'EdDSA',
+          data: Buffer.from(data).toString('hex'),
+          encoding: 'base16',
+        })
+      } catch (err) {
+        throw new TesseraError(
+          'ERR_KEYSTORE_LOCKED',
+          `signing with ${did} failed: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        )
+      }
+      // kms-local returns the EdDSA signature base64url-encoded (64 bytes for Ed25519, RFC 8032 §5.1.6).
+      const bytes = Buffer.from(signature, 'base64url')
+      if (bytes.length !== 64) {
+        throw new TesseraError(
+          'ERR_INTERNAL',
+          `the key manager returned a ${bytes.length}-byte Ed25519 signature`,
+        )
+      }
+      return new Uint8Array(bytes)
+    },
+  }
+}
