@@ -122,26 +122,33 @@ function view(trust: TrustBundle, peer: TestOrg): TestView {
 /**
  * Acme's agent (role `support-agent`, `read:tickets/*` and `delete:tickets/*`) and Globex's agent (role
  * `partner-desk`, `read:orders/*`). Globex trusts Acme for support-agent with a ceiling of read and write on
- * tickets; Acme trusts Globex for partner-desk unless `acmeTrustsGlobex` is false.
+ * tickets (unless `globexTrustsAcme` is false); Acme trusts Globex for partner-desk (unless `acmeTrustsGlobex` is
+ * false). An organisation that trusts the other trusts only Initech instead (an unrelated issuer).
  */
-export async function createPair(options: { acmeTrustsGlobex?: boolean } = {}): Promise<TestPair> {
+export async function createPair(
+  options: { acmeTrustsGlobex?: boolean; globexTrustsAcme?: boolean } = {},
+): Promise<TestPair> {
   const root = mkdtempSync(join(tmpdir(), 'tessera-messaging-'))
   const acme = await createOrg(root, 'Acme', 'support-agent', ['read:tickets/*', 'delete:tickets/*'])
   const globex = await createOrg(root, 'Globex', 'partner-desk', ['read:orders/*'])
-  const globexTrust = addTrust(emptyTrustBundle(), {
-    org: 'Acme',
-    issuer: acme.home.org.did,
-    role: 'support-agent',
-    permissions: ['read:tickets/*', 'write:tickets/*'],
+  const stranger = addTrust(emptyTrustBundle(), {
+    org: 'Initech',
+    issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+    role: 'auditor',
+    permissions: ['read:reports/*'],
   })
+  const globexTrust =
+    options.globexTrustsAcme === false
+      ? stranger
+      : addTrust(emptyTrustBundle(), {
+          org: 'Acme',
+          issuer: acme.home.org.did,
+          role: 'support-agent',
+          permissions: ['read:tickets/*', 'write:tickets/*'],
+        })
   const acmeTrust =
     options.acmeTrustsGlobex === false
-      ? addTrust(emptyTrustBundle(), {
-          org: 'Initech',
-          issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
-          role: 'auditor',
-          permissions: ['read:reports/*'],
-        })
+      ? stranger
       : addTrust(emptyTrustBundle(), {
           org: 'Globex',
           issuer: globex.home.org.did,
