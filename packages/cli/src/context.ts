@@ -19,7 +19,8 @@ export async function allMigrations() {
   const { credentialsMigrations } = await import('@tessera/credentials')
   const { statusMigrations } = await import('@tessera/status')
   const { auditMigrations } = await import('@tessera/audit')
-  return [...credentialsMigrations, ...statusMigrations, ...auditMigrations]
+  const { messagingMigrations } = await import('@tessera/messaging')
+  return [...credentialsMigrations, ...statusMigrations, ...auditMigrations, ...messagingMigrations]
 }
 
 /**
