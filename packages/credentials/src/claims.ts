@@ -193,40 +193,17 @@ export function checkPresentationClaims(payload: unknown, options: PresentationC
   requireNonEmptyString(domain, 'domain')
   requireNonEmptyString(signerDid, 'signerDid')
   if (challenge !== undefined) requireNonEmptyString(challenge, 'challenge')
-  const maxAgeSec = options.maxAgeSec ?? DEFAULT_LIMITS.maxPresentationAgeSec
-  if (typeof maxAgeSec !== 'number' || !Number.isFinite(maxAgeSec) || maxAgeSec <= 0) {
-    throw new InputError(
-      'ERR_INPUT_INVALID',
-      `"maxAgeSec" must be a positive number, got ${describeValue(maxAgeSec)}`,
-    )
-  }
+  const maxAgeSec = readMaxAge(options.maxAgeSec)
   const checks = new Checks()
   const MALFORMED = 'ERR_VP_MALFORMED'
 
-  if (!isJsonObject(payload)) {
-    checks.fail(
-      `${p}.payload`,
-      MALFORMED,
-      `presentation must be a JSON object, got ${describeValue(payload)}`,
-    )
-    return checks.list
-  }
-  checkBaseContext(checks, `${p}.@context`, payload, MALFORMED)
-  checkTypeIncludes(checks, `${p}.type`, payload, 'VerifiablePresentation', MALFORMED)
-  checkNoLegacyClaims(checks, `${p}.claims`, payload, MALFORMED)
-
   // VC DM 2.0 §4.13: `holder` is a URL or an object with an `id`; it must be who signed.
-  if (Object.hasOwn(payload, 'holder')) {
-    const holderId = readIdentifier(payload.holder)
-    if (holderId === undefined) {
-      checks.fail(`${p}.holder`, MALFORMED, `"holder" must be a URL or an object with a URL "id"`)
-    } else if (holderId !== signerDid) {
-      checks.fail(
-        `${p}.holder`,
-        'ERR_HOLDER_MISMATCH',
-        `"holder" ${describeValue(holderId)} did not sign the presentation`,
-      )
-    } else checks.pass(`${p}.holder`)
+  if (
+    !checkPresentationDataModel(checks, p, payload, signerDid, (payload) => {
+      checkNoLegacyClaims(checks, `${p}.claims`, payload, MALFORMED)
+    })
+  ) {
+    return checks.list
   }
   if (Object.hasOwn(payload, 'iss')) {
     const iss = payload.iss
@@ -270,32 +247,7 @@ export function checkPresentationClaims(payload: unknown, options: PresentationC
     notYetValid: 'ERR_VP_NOT_YET_VALID',
     expired: 'ERR_VP_EXPIRED',
   })
-  if (times.exp !== undefined) {
-    // A presentation is a short-lived proof of possession: one that claims to stay valid for longer than the
-    // maximum age could be replayed for that long where no challenge is used. Cap its remaining lifetime.
-    if (times.exp - nowMs <= maxAgeSec * 1000 + toleranceMs) checks.pass(`${p}.freshness`)
-    else
-      checks.fail(
-        `${p}.freshness`,
-        'ERR_VP_LIFETIME',
-        `presentation "exp" is more than ${maxAgeSec}s in the future; presentations must be short-lived`,
-      )
-  } else if (times.iat !== undefined) {
-    const impliedExpMs = times.iat + maxAgeSec * 1000
-    if (impliedExpMs + toleranceMs > nowMs) checks.pass(`${p}.freshness`)
-    else
-      checks.fail(
-        `${p}.freshness`,
-        'ERR_VP_EXPIRED',
-        `presentation has no "exp" and is older than ${maxAgeSec}s`,
-      )
-  } else {
-    checks.fail(
-      `${p}.freshness`,
-      'ERR_VP_EXPIRED',
-      'presentation has neither a valid "exp" nor a valid "iat"',
-    )
-  }
+  checkFreshness(checks, p, times, nowMs, toleranceMs, maxAgeSec, { exp: '"exp"', iat: '"iat"' })
   return checks.list
 }
 
@@ -309,6 +261,8 @@ export interface ExtractEnvelopedCredentialsOptions {
 
 const ENVELOPED_TYPE = 'EnvelopedVerifiableCredential'
 const VC_JWT_DATA_URL_PREFIX = 'data:application/vc+jwt,'
+const ENVELOPED_PRESENTATION_TYPE = 'EnvelopedVerifiablePresentation'
+const VP_JWT_DATA_URL_PREFIX = 'data:application/vp+jwt,'
 const COMPACT_JWS_CHARS = /^[A-Za-z0-9_.-]+$/
 
 /**
@@ -329,6 +283,13 @@ export function extractEnvelopedCredentials(
   vpPayload: unknown,
   options: ExtractEnvelopedCredentialsOptions,
 ): string[] {
+  return credentialEntries(vpPayload, options).map((entry, i) =>
+    readEnvelopedToken(entry, `verifiableCredential[${i}]`, options.maxTokenLength, VC_ENVELOPE),
+  )
+}
+
+/** The entries of `verifiableCredential`, after the option, shape and count checks. */
+function credentialEntries(vpPayload: unknown, options: ExtractEnvelopedCredentialsOptions): unknown[] {
   const { maxCredentials, maxTokenLength } = options
   for (const [name, value] of [
     ['maxCredentials', maxCredentials],
@@ -364,36 +325,115 @@ export function extractEnvelopedCredentials(
       `presentation carries ${entries.length} credentials, over the limit of ${maxCredentials}`,
     )
   }
-  return entries.map((entry, i) => readEnvelopedToken(entry, `verifiableCredential[${i}]`, maxTokenLength))
+  return entries
 }
 
-function readEnvelopedToken(entry: unknown, where: string, maxTokenLength: number): string {
-  const malformed = (message: string) => new VerificationError('ERR_VP_MALFORMED', `${where} ${message}`)
-  if (!isJsonObject(entry))
-    throw malformed(`must be an ${ENVELOPED_TYPE} object, got ${describeValue(entry)}`)
+/** A secured credential carried by a presentation, in the order it appears (see {@link extractSecuredCredentials}). */
+export type SecuredCredential =
+  | { format: 'vc+jwt'; token: string }
+  | { format: 'data-integrity'; credential: Record<string, unknown> }
+
+/**
+ * Return the secured credentials in a presentation's `verifiableCredential` (an array, or a single object), in
+ * order; none when the member is absent. For a Data Integrity presentation: VC DM 2.0 §4.13 lets a presentation
+ * carry credentials secured either way, so each entry is an `EnvelopedVerifiableCredential` holding a `vc+jwt`
+ * (read as by {@link extractEnvelopedCredentials}) or a credential with a `proof` (a Data Integrity credential,
+ * verified on its own). An unsecured credential is refused.
+ *
+ * @throws VerificationError as {@link extractEnvelopedCredentials}; InputError for bad options.
+ */
+export function extractSecuredCredentials(
+  vpPayload: unknown,
+  options: ExtractEnvelopedCredentialsOptions,
+): SecuredCredential[] {
+  return credentialEntries(vpPayload, options).map((entry, i): SecuredCredential => {
+    const where = `verifiableCredential[${i}]`
+    if (isJsonObject(entry) && !hasType(entry, ENVELOPED_TYPE) && Object.hasOwn(entry, 'proof')) {
+      return { format: 'data-integrity', credential: entry }
+    }
+    if (isJsonObject(entry) && !hasType(entry, ENVELOPED_TYPE)) {
+      throw new VerificationError(
+        'ERR_VP_MALFORMED',
+        `${where} must be secured: an ${ENVELOPED_TYPE} or a credential with a Data Integrity "proof" (VC DM 2.0 §4.13)`,
+      )
+    }
+    return { format: 'vc+jwt', token: readEnvelopedToken(entry, where, options.maxTokenLength, VC_ENVELOPE) }
+  })
+}
+
+/** True when `value` is an object whose `type` is, or includes, `type`. */
+export function hasType(value: Record<string, unknown>, type: string): boolean {
+  const t = getOwn(value, 'type')
+  return t === type || (Array.isArray(t) && t.includes(type))
+}
+
+/**
+ * The `vc+jwt` token of one `EnvelopedVerifiableCredential` given on its own (VC DM 2.0 §4.13.1:
+ * `id` is `data:application/vc+jwt,<compact JWS>`), checked as inside a presentation.
+ *
+ * @throws VerificationError `ERR_VC_MALFORMED`, `ERR_SIZE_LIMIT` for a token over `maxTokenLength`.
+ */
+export function readEnvelopedCredential(entry: unknown, options: { maxTokenLength: number }): string {
+  return readEnvelopedToken(entry, 'credential', options.maxTokenLength, {
+    ...VC_ENVELOPE,
+    code: 'ERR_VC_MALFORMED',
+  })
+}
+
+/**
+ * The `vp+jwt` token of an `EnvelopedVerifiablePresentation` (VC DM 2.0 §4.13.2: `id` is
+ * `data:application/vp+jwt,<compact JWS>`).
+ *
+ * @throws VerificationError `ERR_VP_MALFORMED`, `ERR_SIZE_LIMIT` for a token over `maxTokenLength`.
+ */
+export function readEnvelopedPresentation(entry: unknown, options: { maxTokenLength: number }): string {
+  return readEnvelopedToken(entry, 'presentation', options.maxTokenLength, VP_ENVELOPE)
+}
+
+interface Envelope {
+  type: string
+  prefix: string
+  code: VerificationErrorCode
+  /** Why the type is required, for the error message. */
+  why: string
+}
+
+const VC_ENVELOPE: Envelope = {
+  type: ENVELOPED_TYPE,
+  prefix: VC_JWT_DATA_URL_PREFIX,
+  code: 'ERR_VP_MALFORMED',
+  why: 'credentials in a presentation must be secured (VC-JOSE-COSE §3.1.2)',
+}
+const VP_ENVELOPE: Envelope = {
+  type: ENVELOPED_PRESENTATION_TYPE,
+  prefix: VP_JWT_DATA_URL_PREFIX,
+  code: 'ERR_VP_MALFORMED',
+  why: 'an enveloped presentation (VC DM 2.0 §4.13.2)',
+}
+
+function readEnvelopedToken(
+  entry: unknown,
+  where: string,
+  maxTokenLength: number,
+  envelope: Envelope,
+): string {
+  const { type: envelopeType, prefix } = envelope
+  const malformed = (message: string) => new VerificationError(envelope.code, `${where} ${message}`)
+  if (!isJsonObject(entry)) throw malformed(`must be an ${envelopeType} object, got ${describeValue(entry)}`)
   const context = getOwn(entry, '@context')
   const contextOk = context === CREDENTIALS_V2_CONTEXT || (Array.isArray(context) && isContextList(context))
   if (!contextOk) throw malformed(`"@context" must be or start with "${CREDENTIALS_V2_CONTEXT}"`)
   const type = getOwn(entry, 'type')
   const typeOk =
-    type === ENVELOPED_TYPE ||
-    (Array.isArray(type) && type.every((t) => typeof t === 'string') && type.includes(ENVELOPED_TYPE))
-  if (!typeOk) {
-    throw malformed(
-      `"type" must be "${ENVELOPED_TYPE}": credentials in a presentation must be secured (VC-JOSE-COSE §3.1.2)`,
-    )
-  }
+    type === envelopeType ||
+    (Array.isArray(type) && type.every((t) => typeof t === 'string') && type.includes(envelopeType))
+  if (!typeOk) throw malformed(`"type" must be "${envelopeType}": ${envelope.why}`)
   const id = getOwn(entry, 'id')
   // RFC 2397 data URL; the scheme and media type are case-insensitive (RFC 3986 §3.1, RFC 6838 §4.2).
-  if (
-    typeof id !== 'string' ||
-    id.slice(0, VC_JWT_DATA_URL_PREFIX.length).toLowerCase() !== VC_JWT_DATA_URL_PREFIX
-  ) {
-    throw malformed(
-      `"id" must be a "${VC_JWT_DATA_URL_PREFIX}<compact JWS>" data URL, got ${describeValue(id)}`,
-    )
+  if (typeof id !== 'string' || id.slice(0, prefix.length).toLowerCase() !== prefix) {
+    throw malformed(`"id" must be a "${prefix}<compact JWS>" data URL, got ${describeValue(id)}`)
   }
-  const token = id.slice(VC_JWT_DATA_URL_PREFIX.length)
+  const token = id.slice(prefix.length)
   if (token.length > maxTokenLength) {
     throw new VerificationError(
       'ERR_SIZE_LIMIT',
@@ -403,6 +443,141 @@ function readEnvelopedToken(entry: unknown, where: string, maxTokenLength: numbe
   if (!COMPACT_JWS_CHARS.test(token))
     throw malformed('"id" does not hold a compact JWS (base64url segments and dots)')
   return token
+}
+
+/** What the Data Integrity proof of a presentation states about its binding (VC Data Integrity 1.0 §2.1). */
+export interface PresentationProofClaims {
+  created: string | undefined
+  expires: string | undefined
+  challenge: string | undefined
+  domain: string | readonly string[] | undefined
+}
+
+/** Options of {@link checkDataIntegrityPresentationClaims}. */
+export interface DataIntegrityPresentationClaimsOptions extends Omit<PresentationClaimsOptions, 'signerDid'> {
+  /** The DID whose key made the presentation's proof; `holder`, when present, must equal it. */
+  signerDid: string
+  /** The proof's binding members, read from a verified proof. */
+  proof: PresentationProofClaims
+}
+
+/**
+ * Check a presentation secured with a Data Integrity proof, the counterpart of {@link checkPresentationClaims}
+ * for `vp+jwt`, with the same codes. Checks, by name (prefix `vp`):
+ * - `vp.@context`, `vp.type` (`VerifiablePresentation`): `ERR_VP_MALFORMED`;
+ * - `vp.holder` (when present): equals `signerDid`, `ERR_HOLDER_MISMATCH`;
+ * - `vp.challenge` (when `challenge` is given): the proof's `challenge` (VC Data Integrity 1.0 §2.1; VC-API
+ *   "challenge"), `ERR_CHALLENGE_MISSING` / `ERR_CHALLENGE_MISMATCH`;
+ * - `vp.domain`: the proof's `domain` is, or includes, `domain`, else `ERR_DOMAIN_MISMATCH` (as `aud`);
+ * - `vp.created`, `vp.expires` (when present): `ERR_VP_NOT_YET_VALID` / `ERR_VP_EXPIRED` with the tolerance;
+ * - `vp.freshness`: as for `vp+jwt`, with `expires` for `exp` and `created` for `iat` (`ERR_VP_LIFETIME`,
+ *   `ERR_VP_EXPIRED`).
+ *
+ * @throws InputError `ERR_INPUT_INVALID` for invalid options.
+ */
+export function checkDataIntegrityPresentationClaims(
+  presentation: unknown,
+  options: DataIntegrityPresentationClaimsOptions,
+): CheckResult[] {
+  const nowMs = readNow(options.now)
+  const toleranceMs = readTolerance(options.clockToleranceSec)
+  const p = readPrefix(options.checkPrefix, 'vp')
+  const { challenge, domain, signerDid, proof } = options
+  requireNonEmptyString(domain, 'domain')
+  requireNonEmptyString(signerDid, 'signerDid')
+  if (challenge !== undefined) requireNonEmptyString(challenge, 'challenge')
+  const maxAgeSec = readMaxAge(options.maxAgeSec)
+  const checks = new Checks()
+  if (!checkPresentationDataModel(checks, p, presentation, signerDid)) return checks.list
+
+  if (challenge !== undefined) {
+    if (proof.challenge === undefined) {
+      checks.fail(`${p}.challenge`, 'ERR_CHALLENGE_MISSING', 'the proof has no "challenge"')
+    } else if (proof.challenge !== challenge) {
+      checks.fail(
+        `${p}.challenge`,
+        'ERR_CHALLENGE_MISMATCH',
+        `proof "challenge" ${describeValue(proof.challenge)} is not the expected challenge`,
+      )
+    } else checks.pass(`${p}.challenge`)
+  }
+  // Like `aud` for vp+jwt: a presentation must name the verifier it is for, so it cannot be replayed to another.
+  if (proof.domain === undefined) {
+    checks.fail(`${p}.domain`, 'ERR_DOMAIN_MISMATCH', `the proof has no "domain"; expected "${domain}"`)
+  } else if (typeof proof.domain === 'string' ? proof.domain === domain : proof.domain.includes(domain)) {
+    checks.pass(`${p}.domain`)
+  } else checks.fail(`${p}.domain`, 'ERR_DOMAIN_MISMATCH', `proof "domain" does not include "${domain}"`)
+
+  const createdMs = proof.created === undefined ? undefined : parseDateTimeStamp(proof.created)
+  const expiresMs = proof.expires === undefined ? undefined : parseDateTimeStamp(proof.expires)
+  if (createdMs !== undefined) {
+    checkNotBefore(
+      checks,
+      `${p}.created`,
+      createdMs,
+      nowMs,
+      toleranceMs,
+      'ERR_VP_NOT_YET_VALID',
+      'proof "created"',
+    )
+  }
+  if (expiresMs !== undefined) {
+    checkNotAfter(checks, `${p}.expires`, expiresMs, nowMs, toleranceMs, 'ERR_VP_EXPIRED', 'proof "expires"')
+  }
+  checkFreshness(checks, p, { exp: expiresMs, iat: createdMs }, nowMs, toleranceMs, maxAgeSec, {
+    exp: '"expires"',
+    iat: '"created"',
+  })
+  return checks.list
+}
+
+/**
+ * Check the data model of a presentation with no proof (VC DM 2.0 §4.13: `@context`, `type`, `holder` a URL or
+ * an object with one). Nothing binds it to a holder, a challenge or a domain: only a caller that explicitly
+ * allows unsigned presentations uses this. Checks `vp.@context`, `vp.type`, `vp.holder` (when present).
+ */
+export function checkUnsignedPresentationClaims(
+  presentation: unknown,
+  options: { checkPrefix?: string } = {},
+): CheckResult[] {
+  const checks = new Checks()
+  checkPresentationDataModel(checks, readPrefix(options.checkPrefix, 'vp'), presentation, undefined)
+  return checks.list
+}
+
+/** `@context`, `type`, `holder` of a presentation; true when it is an object (so that later checks can run). */
+function checkPresentationDataModel(
+  checks: Checks,
+  p: string,
+  presentation: unknown,
+  signerDid: string | undefined,
+  afterType?: (presentation: Record<string, unknown>) => void,
+): presentation is Record<string, unknown> {
+  const MALFORMED = 'ERR_VP_MALFORMED'
+  if (!isJsonObject(presentation)) {
+    checks.fail(
+      `${p}.payload`,
+      MALFORMED,
+      `presentation must be a JSON object, got ${describeValue(presentation)}`,
+    )
+    return false
+  }
+  checkBaseContext(checks, `${p}.@context`, presentation, MALFORMED)
+  checkTypeIncludes(checks, `${p}.type`, presentation, 'VerifiablePresentation', MALFORMED)
+  afterType?.(presentation)
+  if (Object.hasOwn(presentation, 'holder')) {
+    const holderId = readIdentifier(presentation.holder)
+    if (holderId === undefined) {
+      checks.fail(`${p}.holder`, MALFORMED, `"holder" must be a URL or an object with a URL "id"`)
+    } else if (signerDid !== undefined && holderId !== signerDid) {
+      checks.fail(
+        `${p}.holder`,
+        'ERR_HOLDER_MISMATCH',
+        `"holder" ${describeValue(holderId)} did not sign the presentation`,
+      )
+    } else checks.pass(`${p}.holder`)
+  }
+  return true
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -602,6 +777,58 @@ function checkJwtTimes(
     out[name] = ms
   }
   return out
+}
+
+/**
+ * A presentation is a short-lived proof of possession: one that claims to stay valid for longer than the maximum
+ * age could be replayed for that long where no challenge is used. Its remaining lifetime (`exp`) is capped; without
+ * one, it must have been made (`iat`) at most `maxAgeSec` ago (an implicit `exp` of `iat + maxAgeSec`); with
+ * neither it is refused.
+ */
+function checkFreshness(
+  checks: Checks,
+  p: string,
+  times: { iat?: number | undefined; exp?: number | undefined },
+  nowMs: number,
+  toleranceMs: number,
+  maxAgeSec: number,
+  names: { exp: string; iat: string },
+): void {
+  if (times.exp !== undefined) {
+    if (times.exp - nowMs <= maxAgeSec * 1000 + toleranceMs) checks.pass(`${p}.freshness`)
+    else
+      checks.fail(
+        `${p}.freshness`,
+        'ERR_VP_LIFETIME',
+        `presentation ${names.exp} is more than ${maxAgeSec}s in the future; presentations must be short-lived`,
+      )
+  } else if (times.iat !== undefined) {
+    const impliedExpMs = times.iat + maxAgeSec * 1000
+    if (impliedExpMs + toleranceMs > nowMs) checks.pass(`${p}.freshness`)
+    else
+      checks.fail(
+        `${p}.freshness`,
+        'ERR_VP_EXPIRED',
+        `presentation has no ${names.exp} and is older than ${maxAgeSec}s`,
+      )
+  } else {
+    checks.fail(
+      `${p}.freshness`,
+      'ERR_VP_EXPIRED',
+      `presentation has neither a valid ${names.exp} nor a valid ${names.iat}`,
+    )
+  }
+}
+
+function readMaxAge(value: number | undefined): number {
+  const maxAgeSec = value ?? DEFAULT_LIMITS.maxPresentationAgeSec
+  if (typeof maxAgeSec !== 'number' || !Number.isFinite(maxAgeSec) || maxAgeSec <= 0) {
+    throw new InputError(
+      'ERR_INPUT_INVALID',
+      `"maxAgeSec" must be a positive number, got ${describeValue(maxAgeSec)}`,
+    )
+  }
+  return maxAgeSec
 }
 
 /** ISO 8601 when the instant is within the Date range, else seconds (toISOString throws outside it). */

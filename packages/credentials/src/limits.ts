@@ -4,17 +4,23 @@
  * Everything a verifier receives (a presentation token, the credentials enveloped in it) is attacker
  * controlled; each cap bounds the work one request can cost before a signature has been checked.
  */
-import { VerificationError } from '@tessera/core'
+import { VerificationError, type VerificationErrorCode } from '@tessera/core'
 
 /** The caps a verifier applies. All lengths are in characters of the compact serialization (ASCII). */
 export interface Limits {
-  /** Longest accepted `vp+jwt` compact JWS, checked before anything else is decoded. */
+  /**
+   * Longest accepted `vp+jwt` compact JWS, checked before anything else is decoded; also the longest JSON
+   * serialization of a Data Integrity presentation (with the credentials it embeds).
+   */
   readonly maxPresentationTokenLength: number
-  /** Longest accepted `vc+jwt` compact JWS, for each credential enveloped in a presentation. */
+  /**
+   * Longest accepted `vc+jwt` compact JWS, for each credential enveloped in a presentation; also the longest
+   * JSON serialization of a Data Integrity credential.
+   */
   readonly maxCredentialTokenLength: number
-  /** Deepest accepted nesting of JSON objects and arrays in a JOSE Header or JWS Payload. */
+  /** Deepest accepted nesting of JSON objects and arrays in a JOSE Header, a JWS Payload or a Data Integrity document. */
   readonly maxJsonDepth: number
-  /** Most `EnvelopedVerifiableCredential` entries accepted in one presentation. */
+  /** Most credentials (enveloped or Data Integrity) accepted in one presentation. */
   readonly maxCredentialsPerPresentation: number
   /** Default allowance for clock skew when comparing times, in seconds. */
   readonly clockToleranceSec: number
@@ -92,6 +98,72 @@ export function parseJsonCapped(text: string, options: ParseJsonCappedOptions): 
   } catch (err) {
     throw new VerificationError('ERR_JWS_MALFORMED', 'text is not valid JSON', { cause: err })
   }
+}
+
+/** Options of {@link measureJsonValue}. */
+export interface MeasureJsonValueOptions {
+  /** Deepest accepted nesting of objects and arrays; `{}` and `[]` are depth 1, as in {@link parseJsonCapped}. */
+  maxDepth: number
+  /** Longest accepted JSON serialization, in UTF-16 code units (string escapes are not counted). */
+  maxLength: number
+}
+
+/**
+ * Bound an already-parsed value before any processing (a Data Integrity document reaches the verifier as an
+ * object, not as text): one iterative walk, stopping as soon as the depth or the length of its JSON
+ * serialization is over the cap, so a deep or huge value costs no more than the cap. Only JSON data is
+ * accepted: plain objects (own enumerable properties), arrays, strings, finite numbers, booleans and null.
+ *
+ * @returns the length of the value's JSON serialization (approximate: escapes are not counted).
+ * @throws VerificationError `ERR_SIZE_LIMIT` over a cap; `notJson` (a code of the caller's) for a value that is
+ *   not JSON data (a cycle is always too deep).
+ */
+export function measureJsonValue(
+  value: unknown,
+  options: MeasureJsonValueOptions & { notJson: VerificationErrorCode },
+): number {
+  const { maxDepth, maxLength, notJson } = options
+  let length = 0
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number]
+    if (item === null || typeof item === 'boolean') length += item === true ? 4 : 5
+    else if (typeof item === 'string') length += item.length + 2
+    else if (typeof item === 'number') {
+      if (!Number.isFinite(item))
+        throw new VerificationError(notJson, 'a number in the document is not finite')
+      length += String(item).length
+    } else if (typeof item === 'object') {
+      if (depth + 1 > maxDepth) {
+        throw new VerificationError('ERR_SIZE_LIMIT', `JSON nesting is deeper than the limit of ${maxDepth}`)
+      }
+      if (Array.isArray(item)) {
+        length += 2 + item.length
+        for (let i = item.length - 1; i >= 0; i--) stack.push([item[i], depth + 1])
+      } else {
+        const prototype = Object.getPrototypeOf(item)
+        if (prototype !== Object.prototype && prototype !== null) {
+          throw new VerificationError(notJson, 'the document holds an object that is not plain JSON data')
+        }
+        const keys = Object.keys(item)
+        length += 2 + keys.length
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const key = keys[i] as string
+          length += key.length + 3
+          stack.push([(item as Record<string, unknown>)[key], depth + 1])
+        }
+      }
+    } else {
+      throw new VerificationError(notJson, `the document holds ${typeof item}, which is not JSON data`)
+    }
+    if (length > maxLength) {
+      throw new VerificationError(
+        'ERR_SIZE_LIMIT',
+        `the document is over the limit of ${maxLength} characters`,
+      )
+    }
+  }
+  return length
 }
 
 /** True for a JSON object: not null, not an array. */

@@ -1368,7 +1368,6 @@ describe('prototype pollution (raw JSON text, never object literals)', () => {
 describe('bad input is a Decision, bad options throw', () => {
   it.each([
     ['a number', 42],
-    ['an object', { token: 'a.b.c' }],
     ['undefined', undefined],
     ['null', null],
     ['an array', ['a.b.c']],
@@ -1386,6 +1385,18 @@ describe('bad input is a Decision, bad options throw', () => {
       expect(decision.credentials).toEqual([])
     },
   )
+
+  it('returns ERR_VP_UNSIGNED for an object with no proof (a Data Integrity presentation must be secured)', async () => {
+    const decision = await verifyPresentation({
+      presentation: { token: 'a.b.c' },
+      domain: DOMAIN,
+      trust: TRUST,
+      request: REQUEST,
+      now: NOW,
+    })
+    expectRefused(decision, 'ERR_VP_UNSIGNED', 'vp.proof')
+    expect(decision.credentials).toEqual([])
+  })
 
   it.each([
     ['an empty string', ''],

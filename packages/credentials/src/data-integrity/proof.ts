@@ -149,21 +149,31 @@ export function readDataIntegrityProof(document: Record<string, unknown>): DataI
 }
 
 /**
- * The signing key a proof names: its `verificationMethod` must be a did:key DID URL whose fragment is the DID's
- * own Ed25519 key (`did:key:z6Mk...#z6Mk...`, a `Multikey`), listed in the DID document under the relationship
- * the proof purpose names (VC Data Integrity 1.0 §4.4 step 11 "Verification Method Binding"; DID Core §5.3).
+ * The proof purpose must be the one the verifier requires: `assertionMethod` for a credential,
+ * `authentication` for a presentation (VC Data Integrity 1.0 §2.2 "Proof Purposes", §4.4 step 9).
  *
- * @throws IdentityError `ERR_DID_INVALID` / `ERR_DID_METHOD_NOT_SUPPORTED` for a VM that is not a did:key key;
- *   VerificationError `ERR_PROOF_CRYPTOSUITE` for a key that is not Ed25519, `ERR_PROOF_PURPOSE` when the proof
- *   purpose is not `purpose` or the key is not listed under it.
+ * @throws VerificationError `ERR_PROOF_PURPOSE`.
  */
-export function proofVerificationKey(proof: DataIntegrityProofValue, purpose: ProofPurpose): VerificationKey {
+export function checkProofPurpose(proof: DataIntegrityProofValue, purpose: ProofPurpose): void {
   if (proof.proofPurpose !== purpose) {
     throw new VerificationError(
       'ERR_PROOF_PURPOSE',
       `proofPurpose must be ${purpose}, got ${describeValue(proof.proofPurpose)}`,
     )
   }
+}
+
+/**
+ * The signing key a proof names: its `verificationMethod` must be a did:key DID URL whose fragment is the DID's
+ * own Ed25519 key (`did:key:z6Mk...#z6Mk...`, a `Multikey`), listed in the DID document under the relationship
+ * the proof purpose names (VC Data Integrity 1.0 §4.4 "Verification Method Binding"; DID Core 1.0 §5.3). The
+ * key comes from `@tessera/identity/did-key`, resolved offline and cached.
+ *
+ * @throws IdentityError `ERR_DID_INVALID` / `ERR_DID_METHOD_NOT_SUPPORTED` for a VM that is not a did:key key;
+ *   VerificationError `ERR_PROOF_CRYPTOSUITE` for a key that is not Ed25519, `ERR_PROOF_PURPOSE` when the key is
+ *   not listed under `purpose`.
+ */
+export function proofVerificationKey(proof: DataIntegrityProofValue, purpose: ProofPurpose): VerificationKey {
   const vm = proof.verificationMethod
   if (!vm.includes('#')) {
     throw new IdentityError(
