@@ -14,12 +14,7 @@ import { parseJsonCapped } from '@tessera/credentials/offline'
 import type { Home } from '@tessera/identity'
 import { type TrustBundle, trustBundleHash } from '@tessera/policy'
 import type { StatusListSource } from '@tessera/status'
-import {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyRequest,
-  fastify,
-} from 'fastify'
+import { type FastifyError, type FastifyInstance, type FastifyRequest, fastify } from 'fastify'
 import { checkBearer, validateAdminTokenHash } from './admin-token.js'
 import { type AuditQueue, createAuditQueue } from './audit-queue.js'
 import { errorBody } from './errors.js'
