@@ -75,6 +75,8 @@ declare module '@digitalbazaar/data-integrity' {
 }
 
 declare module '@digitalbazaar/vc' {
+  /** Digital Bazaar's own loader: the contexts the library embeds, nothing fetched. */
+  export const defaultDocumentLoader: JsonLdDocumentLoader
   export function issue(options: {
     credential: Record<string, unknown>
     suite: unknown
