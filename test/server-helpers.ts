@@ -10,6 +10,8 @@ import { tempDir } from './helpers.js'
 
 export const MIGRATIONS = [...credentialsMigrations, ...statusMigrations, ...auditMigrations]
 export const V2 = 'https://www.w3.org/ns/credentials/v2'
+/** Defines any term (its `@vocab`), so example claims survive JSON-LD processing for Data Integrity. */
+export const EXAMPLES_V2 = 'https://www.w3.org/ns/credentials/examples/v2'
 
 /** A fresh organisation home, opened with status lists and an audit log. */
 export async function freshHome(org = 'Acme'): Promise<{ home: Home; cleanup: () => Promise<void> }> {
@@ -108,7 +110,7 @@ export function unsignedCredential(
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    '@context': [V2],
+    '@context': [V2, EXAMPLES_V2],
     type: ['VerifiableCredential', 'MembershipCredential'],
     issuer,
     credentialSubject: { id: 'did:example:alice', memberOf: 'Acme Club' },

@@ -29,8 +29,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
+const EXAMPLES = 'https://www.w3.org/ns/credentials/examples/v2'
 const credential = (extra: Record<string, unknown> = {}) => ({
-  '@context': [V2],
+  '@context': [V2, EXAMPLES],
   type: ['VerifiableCredential', 'MembershipCredential'],
   issuer: home.org.did,
   credentialSubject: { id: 'did:example:alice', memberOf: 'Acme Club' },
@@ -38,7 +39,7 @@ const credential = (extra: Record<string, unknown> = {}) => ({
 })
 
 /** A status allocator standing in for @tessera/status (tested with real lists in test/server-*.test.ts). */
-const allocateStatus = async ({ credentialId }: { credentialId: string }) => {
+const allocateStatus = async (_request: { credentialId: string }) => {
   const index = String(nextIndex++)
   return ['revocation', 'suspension'].map((statusPurpose) => ({
     id: `https://acme.example/status/1-${statusPurpose}#${index}`,
@@ -46,7 +47,6 @@ const allocateStatus = async ({ credentialId }: { credentialId: string }) => {
     statusPurpose,
     statusListIndex: index,
     statusListCredential: `https://acme.example/status/1-${statusPurpose}`,
-    credentialId,
   }))
 }
 
@@ -96,6 +96,46 @@ describe('issueCredential', () => {
       credentialSubject: 'did:example:alice',
     })
     expect(JSON.stringify(event)).not.toContain(jwt)
+  })
+
+  it('issues a Data Integrity credential by default (eddsa-rdfc-2022), which the verifier accepts', async () => {
+    const now = new Date('2026-03-01T12:00:00Z')
+    const issued = await issueCredential(home, { credential: credential(), allocateStatus, now })
+    expect(issued.format).toBe('application/vc')
+    const vc = issued.verifiableCredential
+    expect(vc).toMatchObject({
+      id: issued.id,
+      issuer: home.org.did,
+      validFrom: '2026-03-01T12:00:00Z',
+      credentialStatus: issued.statusEntries,
+      proof: {
+        type: 'DataIntegrityProof',
+        cryptosuite: 'eddsa-rdfc-2022',
+        proofPurpose: 'assertionMethod',
+        verificationMethod: `${home.org.did}#${home.org.did.slice('did:key:'.length)}`,
+      },
+    })
+    const checked = await verifyCredential({ credential: vc, now, status: { check: () => ({ ok: true }) } })
+    expect(checked.errors).toEqual([])
+    expect(checked.verified).toBe(true)
+    const tampered = { ...vc, credentialSubject: { id: 'did:example:alice', memberOf: 'Evil Club' } }
+    const refused = await verifyCredential({
+      credential: tampered,
+      now,
+      status: { check: () => ({ ok: true }) },
+    })
+    expect(refused.verified).toBe(false)
+    expect(refused.errors.map((e) => e.code)).toContain('ERR_PROOF_SIGNATURE')
+  })
+
+  it('refuses to sign a term no bundled context defines with Data Integrity (it would be dropped)', async () => {
+    const undefinedTerm = credential({ '@context': [V2] })
+    expect(await codeOf(issueCredential(home, { credential: undefinedTerm }))).toBe('ERR_JSONLD_INVALID')
+    const unknownContext = credential({ '@context': [V2, 'https://example.org/my-context/v1'] })
+    expect(await codeOf(issueCredential(home, { credential: unknownContext }))).toBe('ERR_CONTEXT_UNKNOWN')
+    // vc+jwt secures the JSON as it is: no JSON-LD processing
+    const jwt = await issueCredential(home, { credential: undefinedTerm, format: 'application/vc+jwt' })
+    expect(jwt.format).toBe('application/vc+jwt')
   })
 
   it('keeps a given id and validFrom, appends its status entries to the ones given, or adds none when asked', async () => {

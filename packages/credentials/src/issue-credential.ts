@@ -7,10 +7,11 @@ import { createHash, randomUUID } from 'node:crypto'
 import { InputError, toDateTimeStamp } from '@tessera/core'
 import type { Home } from '@tessera/identity'
 import { type CredentialInputLimits, validateCredentialInput } from './credential-input.js'
+import { signDataIntegrityCredential } from './data-integrity/sign.js'
 import { signCredentialJwt } from './issue.js'
 import { getOwn, isJsonObject } from './limits.js'
 import { envelopeCredential } from './present.js'
-import { veramoSigner } from './signer.js'
+import { dataIntegritySigner, veramoSigner } from './signer.js'
 
 /**
  * How an issued credential is secured: `application/vc` is a Data Integrity proof (`eddsa-rdfc-2022`, VC Data
@@ -22,8 +23,8 @@ export type CredentialFormat = 'application/vc' | 'application/vc+jwt'
 /** The formats {@link issueCredential} can produce. */
 export const CREDENTIAL_FORMATS: readonly CredentialFormat[] = ['application/vc', 'application/vc+jwt']
 
-/** The format used when none is asked for. */
-export const DEFAULT_CREDENTIAL_FORMAT: CredentialFormat = 'application/vc+jwt'
+/** The format used when none is asked for: Data Integrity. */
+export const DEFAULT_CREDENTIAL_FORMAT: CredentialFormat = 'application/vc'
 
 /** Options of {@link issueCredential}. */
 export interface IssueCredentialOptions {
@@ -136,7 +137,7 @@ export async function issueCredential(
     )
   }
   const withStatus = options.status !== false && allocate !== undefined
-  const signer = await veramoSigner({ agent: home.agent, did: home.org.did })
+  const secure = await securer(home, format)
   const now = options.now ?? new Date()
   // A structured copy: what is signed is plain JSON data, detached from the caller's object.
   const credential = structuredClone(input)
@@ -161,19 +162,7 @@ export async function issueCredential(
       const before = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]
       credential.credentialStatus = [...before, ...statusEntries]
     }
-    let verifiableCredential: Record<string, unknown>
-    if (format === 'application/vc+jwt') {
-      const jwt = await signCredentialJwt({ credential, signer, now })
-      verifiableCredential = envelopeCredential(jwt)
-    } else {
-      throw new InputError(
-        'ERR_INPUT_INVALID',
-        'format "application/vc" (Data Integrity) is not available yet',
-        {
-          details: { rule: 'format', path: 'options.format' },
-        },
-      )
-    }
+    const verifiableCredential = await secure(credential, now)
     const types = readTypes(credential)
     const subject = firstSubjectId(credential)
     const validFrom = getOwn(credential, 'validFrom')
@@ -228,6 +217,22 @@ export async function issueCredential(
     ])
     return record
   })
+}
+
+/**
+ * How a credential is secured in `format`, with the organisation's key through Veramo's key manager: a
+ * VC-JOSE-COSE `vc+jwt` in an EnvelopedVerifiableCredential, or a Data Integrity `eddsa-rdfc-2022` proof.
+ */
+async function securer(
+  home: Home,
+  format: CredentialFormat,
+): Promise<(credential: Record<string, unknown>, now: Date) => Promise<Record<string, unknown>>> {
+  if (format === 'application/vc+jwt') {
+    const signer = await veramoSigner({ agent: home.agent, did: home.org.did })
+    return async (credential, now) => envelopeCredential(await signCredentialJwt({ credential, signer, now }))
+  }
+  const signer = await dataIntegritySigner({ agent: home.agent, did: home.org.did })
+  return (credential, now) => signDataIntegrityCredential({ credential, signer, created: now })
 }
 
 function readTypes(credential: Record<string, unknown>): string[] {

@@ -31,11 +31,4 @@ export {
   settleStatusBaseUrl,
 } from './status-host.js'
 export { checkTls, loadTls, selfSignedTls, type TlsMaterial } from './tls.js'
-export {
-  unwrapEnveloped,
-  VC_JWT_DATA_URL,
-  type VerificationResponse,
-  type VerificationWarning,
-  VP_JWT_DATA_URL,
-  warningsFor,
-} from './vc-api.js'
+export { type VerificationResponse, type VerificationWarning, warningsFor } from './vc-api.js'

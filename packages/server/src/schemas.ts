@@ -28,7 +28,7 @@ export const issueBody = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        /** Tessera: how to secure it (default Data Integrity `application/vc`). */
+        /** Tessera: how to secure it: Data Integrity `application/vc` (default) or `application/vc+jwt`. */
         format: { type: 'string', enum: ['application/vc', 'application/vc+jwt'] },
         /** Tessera: add BitstringStatusListEntry status entries (default true). */
         credentialStatus: { type: 'boolean' },

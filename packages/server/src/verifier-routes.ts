@@ -7,9 +7,11 @@ import { type AuditData, auditDigest, decisionAuditEntry } from '@tessera/audit'
 import { type CheckResult, canonicalJson, InputError, type JsonValue } from '@tessera/core'
 import {
   type CheckedCredential,
+  type CredentialInput,
   createChallenge,
   type Decision,
   homeChallengeStore,
+  type PresentationInput,
   verifyCredential,
   verifyPresentation,
   verifyPresentationWithOptionalTrust,
@@ -18,13 +20,7 @@ import { validateRequest } from '@tessera/policy'
 import type { FastifyInstance } from 'fastify'
 import { authorizeBody, challengeBody, verifyCredentialBody, verifyPresentationBody } from './schemas.js'
 import type { ServerContext } from './server.js'
-import {
-  unwrapEnveloped,
-  VC_JWT_DATA_URL,
-  type VerificationResponse,
-  VP_JWT_DATA_URL,
-  warningsFor,
-} from './vc-api.js'
+import { type VerificationResponse, warningsFor } from './vc-api.js'
 
 interface VerifyCredentialBody {
   verifiableCredential: unknown
@@ -93,8 +89,10 @@ export function registerVerifierRoutes(app: FastifyInstance, ctx: ServerContext)
   // validity, and status; the trust bundle is for /authorize (reported in warnings).
   app.post('/credentials/verify', { schema: { body: verifyCredentialBody } }, async (request, reply) => {
     const body = request.body as VerifyCredentialBody
-    const credential = unwrapEnveloped(body.verifiableCredential, VC_JWT_DATA_URL)
-    const result = await verifyCredential({ credential: credential as string, status: ctx.status.checker })
+    const result = await verifyCredential({
+      credential: body.verifiableCredential as CredentialInput,
+      status: ctx.status.checker,
+    })
     const credentialIds = new Set<string>()
     if (result.credential?.id !== undefined) credentialIds.add(result.credential.id)
     for (const e of result.errors) if (e.credentialId !== undefined) credentialIds.add(e.credentialId)
@@ -127,12 +125,13 @@ export function registerVerifierRoutes(app: FastifyInstance, ctx: ServerContext)
   app.post('/presentations/verify', { schema: { body: verifyPresentationBody } }, async (request, reply) => {
     const body = request.body as VerifyPresentationBody
     const raw = body.verifiablePresentation ?? body.presentation
-    const presentation = unwrapEnveloped(raw, VP_JWT_DATA_URL)
     const domain = domainOf(body.options?.domain, 'options.domain')
     const challenge = body.options?.challenge
     const result = await verifyPresentationWithOptionalTrust({
-      presentation: presentation as string,
+      presentation: raw as PresentationInput,
       domain,
+      // VC-API ProoflessVerifyPresentationRequest: `presentation` has no proof; its credentials are verified
+      allowUnsigned: body.presentation !== undefined,
       ...(challenge === undefined ? {} : { challenge, challenges }),
       status: ctx.status.checker,
     })
@@ -198,10 +197,9 @@ export function registerVerifierRoutes(app: FastifyInstance, ctx: ServerContext)
     }
     const body = request.body as AuthorizeBody
     const permission = validateRequest({ action: body.action, resource: body.resource })
-    const presentation = unwrapEnveloped(body.presentation, VP_JWT_DATA_URL)
     const domain = domainOf(body.domain, 'domain')
     const decision = await verifyPresentation({
-      presentation: presentation as string,
+      presentation: body.presentation as PresentationInput,
       domain,
       trust,
       status: ctx.status.checker,
