@@ -76,7 +76,8 @@ describe('listenInbox and httpTransport', () => {
       expect(err).toBeInstanceOf(TesseraError)
       expect((err as TesseraError).code).toBe('ERR_INTERNAL')
       const elsewhere = await fetch(server.url.replace('/didcomm', '/other'), { method: 'POST' })
-      expect([elsewhere.status, (await elsewhere.json()).error.code]).toEqual([404, 'ERR_NOT_FOUND'])
+      const missing = (await elsewhere.json()) as { error: { code: string } }
+      expect([elsewhere.status, missing.error.code]).toEqual([404, 'ERR_NOT_FOUND'])
       const get = await fetch(server.url)
       expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST'])
       await get.body?.cancel()
