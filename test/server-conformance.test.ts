@@ -169,6 +169,50 @@ describe('each securing mechanism issues and verifies', () => {
     expect(bad.errors.map((e) => e.code)).toContain('ERR_JWS_SIGNATURE')
   })
 
+  it('Data Integrity (the default): an eddsa-rdfc-2022 proof that verifies; tampered or re-labelled, it is refused', async () => {
+    const r = await issue(valid())
+    expect(r.status).toBe(201)
+    const vc = (
+      r.body as { verifiableCredential: Record<string, unknown> & { proof: Record<string, unknown> } }
+    ).verifiableCredential
+    expect(vc.proof).toMatchObject({
+      type: 'DataIntegrityProof',
+      cryptosuite: 'eddsa-rdfc-2022',
+      proofPurpose: 'assertionMethod',
+      verificationMethod: `${issuer}#${issuer.slice('did:key:'.length)}`,
+    })
+    expect(vc.proof.proofValue).toMatch(/^z[1-9A-HJ-NP-Za-km-z]+$/)
+    const ok = await s.call('/credentials/verify', { body: { verifiableCredential: vc } })
+    expect(ok.status).toBe(200)
+    expect((ok.body as { verified: boolean }).verified).toBe(true)
+
+    const codes = async (credential: unknown) => {
+      const refused = await s.call('/credentials/verify', { body: { verifiableCredential: credential } })
+      expect(refused.status).toBe(400)
+      return (refused.body as { errors: { code: string }[] }).errors.map((e) => e.code)
+    }
+    expect(await codes({ ...vc, validUntil: '2100-01-01T00:00:00Z' })).toContain('ERR_PROOF_SIGNATURE')
+    expect(await codes({ ...vc, proof: { ...vc.proof, cryptosuite: 'ecdsa-rdfc-2019' } })).toContain(
+      'ERR_PROOF_CRYPTOSUITE',
+    )
+    expect(await codes({ ...vc, proof: { ...vc.proof, proofPurpose: 'authentication' } })).toContain(
+      'ERR_PROOF_PURPOSE',
+    )
+    const { proof: _proof, ...unsigned } = vc
+    expect((await codes(unsigned)).length).toBeGreaterThan(0)
+  })
+
+  it('Data Integrity signs only what JSON-LD keeps: an undefined term or an unbundled context is a 400 with its code', async () => {
+    const undefinedTerm = await issue({ ...valid(), '@context': [V2] })
+    expect(undefinedTerm.status).toBe(400)
+    expect((undefinedTerm.body as ErrorReply).error.code).toBe('ERR_JSONLD_INVALID')
+    const unbundled = await issue({ ...valid(), '@context': [V2, 'https://example.org/contexts/unknown/v1'] })
+    expect(unbundled.status).toBe(400)
+    expect((unbundled.body as ErrorReply).error.code).toBe('ERR_CONTEXT_UNKNOWN')
+    // the same JSON secured as vc+jwt is fine: VC-JOSE-COSE signs the JSON as it is
+    expect((await issue({ ...valid(), '@context': [V2] }, { format: 'application/vc+jwt' })).status).toBe(201)
+  })
+
   it('an expired or not-yet-valid credential is issued as asked and then fails verification with its code', async () => {
     const expired = await issue(withMember('validUntil', '2026-01-02T00:00:00Z'), {
       format: 'application/vc+jwt',

@@ -10,8 +10,11 @@ import { listAudit } from '@tessera/audit'
 import {
   createPresentation,
   type Decision,
+  dataIntegritySigner,
+  envelopeCredential,
   issueRoleCredential,
   signCredentialJwt,
+  signDataIntegrityPresentation,
   veramoSigner,
 } from '@tessera/credentials'
 import { createAgentIdentity, type Home } from '@tessera/identity'
@@ -136,6 +139,60 @@ describe('POST /presentations/verify', () => {
     expect((r.body as Result).verified).toBe(true)
   })
 
+  it('verifies a Data Integrity presentation (eddsa-rdfc-2022, challenge and domain in its proof) carrying an enveloped vc+jwt', async () => {
+    const nonce = await challenge()
+    const signer = await dataIntegritySigner({ agent: acme.agent, did: agent })
+    const vp = await signDataIntegrityPresentation({
+      presentation: {
+        '@context': [V2],
+        type: ['VerifiablePresentation'],
+        holder: agent,
+        verifiableCredential: [envelopeCredential(credential)],
+      },
+      signer,
+      challenge: nonce,
+      domain: 'api.globex.example',
+    })
+    const r = await globex.call('/presentations/verify', {
+      body: { verifiablePresentation: vp, options: { challenge: nonce } },
+    })
+    expect((r.body as Result).errors).toEqual([])
+    expect(r.status).toBe(200)
+    expect(r.body).toMatchObject({ verified: true, holder: agent })
+    // tampered after signing: refused
+    const tampered = { ...vp, holder: 'did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG' }
+    const refused = await globex.call('/presentations/verify', { body: { verifiablePresentation: tampered } })
+    expect(refused.status).toBe(400)
+    expect((refused.body as Result).verified).toBe(false)
+  })
+
+  it('verifies an unsigned presentation (VC-API "presentation"), without a challenge, binding it to no holder', async () => {
+    const unsigned = {
+      '@context': [V2],
+      type: ['VerifiablePresentation'],
+      verifiableCredential: [envelopeCredential(credential)],
+    }
+    const r = await globex.call('/presentations/verify', { body: { presentation: unsigned } })
+    expect((r.body as Result).errors).toEqual([])
+    expect(r.status).toBe(200)
+    const result = r.body as Result & { warnings: { check: string }[] }
+    expect(result.verified).toBe(true)
+    expect(result.holder).toBeUndefined()
+    expect(result.warnings.map((w) => w.check)).toContain('holder')
+    // with a challenge, only a proof can answer it
+    const nonce = await challenge()
+    const asked = await globex.call('/presentations/verify', {
+      body: { presentation: unsigned, options: { challenge: nonce } },
+    })
+    expect(asked.status).toBe(400)
+    expect((asked.body as Result).errors.map((e) => e.code)).toEqual(['ERR_VP_UNSIGNED'])
+    // sent as a verifiablePresentation, a proof is required
+    const asVerifiable = await globex.call('/presentations/verify', {
+      body: { verifiablePresentation: unsigned },
+    })
+    expect((asVerifiable.body as Result).errors.map((e) => e.code)).toEqual(['ERR_VP_UNSIGNED'])
+  })
+
   it('refuses a challenge it never issued, a presentation for another domain, and a domain not its own', async () => {
     const foreign = await present('a-challenge-from-somewhere-else')
     const unknown = await globex.call('/presentations/verify', {
@@ -210,6 +267,29 @@ describe('POST /authorize: the trust-loop Decision under the server’s trust bu
     })
     expect(decisions.at(-2)?.data.trustBundleHash).toMatch(/^[0-9a-f]{64}$/)
     expect(JSON.stringify(decisions)).not.toContain(credential)
+  })
+
+  it('decides on a Data Integrity presentation too; never on an unsigned one', async () => {
+    const nonce = await challenge()
+    const signer = await dataIntegritySigner({ agent: acme.agent, did: agent })
+    const presentation = {
+      '@context': [V2],
+      type: ['VerifiablePresentation'],
+      holder: agent,
+      verifiableCredential: [envelopeCredential(credential)],
+    }
+    const vp = await signDataIntegrityPresentation({
+      presentation,
+      signer,
+      challenge: nonce,
+      domain: 'api.globex.example',
+    })
+    const allowed = (await authorize(vp, 'read', nonce)).body as Decision
+    expect(allowed.errors).toEqual([])
+    expect(allowed.allowed).toBe(true)
+    const unsigned = (await authorize(presentation, 'read')).body as Decision
+    expect(unsigned.allowed).toBe(false)
+    expect(unsigned.errors.map((e) => e.code)).toEqual(['ERR_VP_UNSIGNED'])
   })
 
   it('denies once Acme suspends the credential and publishes, allows again once reinstated', async () => {
