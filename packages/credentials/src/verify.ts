@@ -297,8 +297,8 @@ function readDocument(
  * Verify the Data Integrity proof of a document (VC Data Integrity 1.0 §4.4 "Verify Proof"; eddsa-rdfc-2022
  * §3.2.2): the proof's members and the cryptosuite allow-list (`.proof`), its purpose (`.proofPurpose`), the
  * did:key verification method and its relationship (`.verificationMethod`), the RDFC-1.0 hash data of the proof
- * options and the document with the bundled contexts only (`.jsonld`), and the Ed25519 signature with the cached
- * KeyObject (`.signature`).
+ * options and the document with the bundled contexts only (`.jsonld`; cached per exact credential), and the
+ * Ed25519 signature with the cached KeyObject (`.signature`).
  */
 async function verifyDataIntegrity(
   rec: Recorder,
@@ -320,6 +320,8 @@ async function verifyDataIntegrity(
       document: withoutProof(document),
       proof: proof.raw,
       ...(options.documentLoader === undefined ? {} : { documentLoader: options.documentLoader }),
+      // Credentials recur (the same role credential in every presentation); presentations do not.
+      cache: options.purpose === 'assertionMethod',
     }),
   )
   if (!hashData) return undefined

@@ -15,7 +15,7 @@ import {
   UNDEFINED_TERMS_V2_CONTEXT,
 } from './contexts.js'
 import { contextLoader, createDocumentLoader, documentLoader } from './document-loader.js'
-import { dataIntegrityHashData } from './proof.js'
+import { clearDataIntegrityCache, dataIntegrityHashData } from './proof.js'
 
 function ed25519Did(): string {
   const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' })
@@ -185,5 +185,49 @@ describe('AgentRoleCredential terms under JSON-LD', () => {
     })
     expect(later.subarray(0, 32).equals(base.subarray(0, 32))).toBe(false)
     expect(later.subarray(32).equals(base.subarray(32))).toBe(true)
+  })
+})
+
+describe('dataIntegrityHashData cache (per exact input, bundled contexts only)', () => {
+  const proof = {
+    type: 'DataIntegrityProof',
+    cryptosuite: 'eddsa-rdfc-2022',
+    created: '2025-01-01T00:00:00Z',
+  }
+
+  it('returns the same bytes as an uncached computation, and a copy the caller cannot corrupt', async () => {
+    clearDataIntegrityCache()
+    const credential = roleCredential(ROLE_CREDENTIAL_DI_CONTEXTS)
+    const uncached = await dataIntegrityHashData({ document: credential, proof })
+    const first = await dataIntegrityHashData({ document: credential, proof, cache: true })
+    expect(first.equals(uncached)).toBe(true)
+    first.fill(0)
+    const second = await dataIntegrityHashData({ document: credential, proof, cache: true })
+    expect(second.equals(uncached)).toBe(true)
+  })
+
+  it('never serves a stale result: any change to the document or the proof options is another key', async () => {
+    const credential = roleCredential(ROLE_CREDENTIAL_DI_CONTEXTS)
+    const base = await dataIntegrityHashData({ document: credential, proof, cache: true })
+    const subject = credential.credentialSubject as Record<string, unknown>
+    const changed = { ...credential, credentialSubject: { ...subject, role: 'admin' } }
+    expect((await dataIntegrityHashData({ document: changed, proof, cache: true })).equals(base)).toBe(false)
+    const later = { ...proof, created: '2025-01-02T00:00:00Z' }
+    expect(
+      (await dataIntegrityHashData({ document: credential, proof: later, cache: true })).equals(base),
+    ).toBe(false)
+  })
+
+  it('is bypassed with a caller-supplied loader, whose contexts may change', async () => {
+    const credential = roleCredential(ROLE_CREDENTIAL_DI_CONTEXTS)
+    await dataIntegrityHashData({ document: credential, proof, cache: true })
+    const refusing = async (url: string) => {
+      throw Object.assign(new Error(`refused ${url}`), { name: 'Refused' })
+    }
+    expect(
+      await codeOf(
+        dataIntegrityHashData({ document: credential, proof, cache: true, documentLoader: refusing }),
+      ),
+    ).toBe('ERR_JSONLD_INVALID')
   })
 })

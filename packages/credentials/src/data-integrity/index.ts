@@ -16,10 +16,12 @@ export {
   type RemoteDocument,
 } from './document-loader.js'
 export {
+  clearDataIntegrityCache,
   DATA_INTEGRITY_PROOF_TYPE,
   type DataIntegrityProofValue,
   dataIntegrityHashData,
   EDDSA_RDFC_2022,
+  HASH_DATA_CACHE_SIZE,
   type ProofPurpose,
   readDataIntegrityProof,
 } from './proof.js'

@@ -231,12 +231,28 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
 }
 
+/** Most hash-data results {@link dataIntegrityHashData} keeps with `cache: true` (least recently used evicted). */
+export const HASH_DATA_CACHE_SIZE = 1_000
+
+const hashDataCache = new Map<string, Buffer>()
+
+/** Empty the hash-data cache of {@link dataIntegrityHashData} (for benchmarks and tests). */
+export function clearDataIntegrityCache(): void {
+  hashDataCache.clear()
+}
+
 /**
  * The 64 bytes an eddsa-rdfc-2022 proof signs (eddsa-rdfc-2022 §3.2.3 "Transformation", §3.2.4 "Hashing",
  * §3.2.5 "Proof Configuration"): `SHA-256(RDFC-1.0(proof options)) || SHA-256(RDFC-1.0(unsecured document))`,
  * where the proof options are the proof without `proofValue`, under the document's `@context`. Both are
  * canonicalized with JSON-LD safe mode (a term that would be dropped is an error, not silently unsigned).
  * The default loader serves the bundled contexts only (not did:key documents: a DID is not a context).
+ *
+ * With `cache: true` and the default loader, the result is kept per exact input: the key is the SHA-256 of the
+ * JSON serialization of the proof options and the document, and canonicalization is a pure function of that
+ * text and of the bundled contexts, which never change. A verifier sees the same credential in presentation after
+ * presentation (an agent presents its role credential every time); its RDF canonicalization, the cost of Data
+ * Integrity, then runs once. Presentations, made fresh for each challenge, are not worth caching.
  *
  * @param options.document - The document without its `proof`.
  * @param options.proof - The proof options (a `proofValue` member is ignored).
@@ -246,10 +262,26 @@ export async function dataIntegrityHashData(options: {
   document: Record<string, unknown>
   proof: Record<string, unknown>
   documentLoader?: DocumentLoader
+  cache?: boolean
 }): Promise<Buffer> {
   const loader = options.documentLoader ?? contextLoader
   const { proofValue: _ignored, ...proofOptions } = options.proof
   const proofConfig = { ...proofOptions, '@context': getOwn(options.document, '@context') }
+  let key: string | undefined
+  if (options.cache === true && options.documentLoader === undefined) {
+    // JSON.stringify escapes U+0000, so the separator cannot occur inside either text.
+    key = createHash('sha256')
+      .update(JSON.stringify(proofConfig))
+      .update('\u0000')
+      .update(JSON.stringify(options.document))
+      .digest('base64')
+    const cached = hashDataCache.get(key)
+    if (cached !== undefined) {
+      hashDataCache.delete(key)
+      hashDataCache.set(key, cached)
+      return Buffer.from(cached)
+    }
+  }
   const canonize = (input: Record<string, unknown>, what: string): Promise<string> =>
     cryptosuite.canonize(input, { documentLoader: loader, safe: true, base: null }).catch((err: unknown) => {
       throw jsonLdError(err, what)
@@ -258,7 +290,15 @@ export async function dataIntegrityHashData(options: {
     canonize(proofConfig, 'the proof options'),
     canonize(options.document, 'the document'),
   ])
-  return Buffer.concat([sha256(proofCanon), sha256(documentCanon)])
+  const hashData = Buffer.concat([sha256(proofCanon), sha256(documentCanon)])
+  if (key !== undefined) {
+    hashDataCache.set(key, Buffer.from(hashData))
+    if (hashDataCache.size > HASH_DATA_CACHE_SIZE) {
+      const oldest = hashDataCache.keys().next()
+      if (oldest.done !== true) hashDataCache.delete(oldest.value)
+    }
+  }
+  return hashData
 }
 
 /** Check an Ed25519 signature over the hash data with the did:key's cached KeyObject (RFC 8032 §5.1.7). */
