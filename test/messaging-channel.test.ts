@@ -5,6 +5,9 @@
  */
 import { listAudit } from '@tessera/audit'
 import { TesseraError } from '@tessera/core'
+import { createPresentation, issueRoleCredential } from '@tessera/credentials'
+import { createAgentIdentity } from '@tessera/identity'
+import { parsePermission } from '@tessera/policy'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AgentEndpoint,
@@ -16,12 +19,14 @@ import {
   type InboxServer,
   listenInbox,
   MESSAGE_TYPES,
+  memoryReplayStore,
   memoryTransport,
   openChannel,
   packMessage,
   packPlaintext,
   type RequestContext,
   type Transport,
+  unpackMessage,
 } from '../packages/messaging/src/index.js'
 import { codeOf } from './expect-error.js'
 import { createPair, type TestPair } from './messaging-fixtures.js'
@@ -396,6 +401,135 @@ describe('asymmetric trust', () => {
         await listAudit(pair.globex.home, { type: ['handshake.accepted', 'handshake.refused'] }),
       ).toEqual([])
       expect(endpoint.sessions()).toEqual([])
+    } finally {
+      await pair.close()
+    }
+  })
+})
+
+describe('time over a session (one clock shared by both agents)', () => {
+  it('an expired credential stops allowing anything (ERR_VC_EXPIRED); an expired session is ERR_MSG_NO_SESSION', async () => {
+    const pair = await createPair()
+    try {
+      let offsetMs = 0
+      const now = () => new Date(Date.now() + offsetMs)
+      const day = 86_400_000
+      const endpoint = await createAgentEndpoint({
+        self: { home: pair.globex.home, did: pair.globex.agent, credentials: [pair.globex.credential] },
+        trust: pair.globexView.trust,
+        status: pair.globexView.status,
+        handlers,
+        sessionTtlSec: 40 * 86_400,
+        now,
+      })
+      const channel = await openChannel({
+        self: { home: pair.acme.home, did: pair.acme.agent, credentials: [pair.acme.credential] },
+        peer: pair.globex.agent,
+        transport: memoryTransport(endpoint),
+        trust: pair.acmeView.trust,
+        status: pair.acmeView.status,
+        now,
+      })
+      expect((await channel.request({ action: 'read', resource: 'tickets/1' })).allowed).toBe(true)
+      offsetMs = 31 * day // role credentials are valid for 30 days by default
+      expect(await channel.request({ action: 'read', resource: 'tickets/1' })).toMatchObject({
+        allowed: false,
+        code: 'ERR_VC_EXPIRED',
+      })
+      offsetMs = 41 * day
+      expect(await codeOf(channel.request({ action: 'read', resource: 'tickets/1' }))).toBe(
+        'ERR_MSG_NO_SESSION',
+      )
+      expect(endpoint.sessions()).toEqual([])
+    } finally {
+      await pair.close()
+    }
+  })
+
+  it('endSessions drops a peer: its next request is ERR_MSG_NO_SESSION', async () => {
+    const pair = await createPair()
+    try {
+      const endpoint = await createAgentEndpoint({
+        self: { home: pair.globex.home, did: pair.globex.agent, credentials: [pair.globex.credential] },
+        trust: pair.globexView.trust,
+        status: pair.globexView.status,
+        handlers,
+      })
+      const channel = await openChannel({
+        self: { home: pair.acme.home, did: pair.acme.agent, credentials: [pair.acme.credential] },
+        peer: pair.globex.agent,
+        transport: memoryTransport(endpoint),
+        trust: pair.acmeView.trust,
+        status: pair.acmeView.status,
+      })
+      expect(endpoint.sessions()).toMatchObject([
+        { id: channel.id, peer: pair.acme.agent, roles: ['support-agent'] },
+      ])
+      expect(endpoint.endSessions(pair.acme.agent)).toBe(1)
+      expect(await codeOf(channel.request({ action: 'read', resource: 'tickets/1' }))).toBe(
+        'ERR_MSG_NO_SESSION',
+      )
+    } finally {
+      await pair.close()
+    }
+  })
+})
+
+describe('presentation bound to the channel', () => {
+  it("refuses a peer that presents another agent's credentials, even validly signed (ERR_HOLDER_MISMATCH)", async () => {
+    const pair = await createPair()
+    try {
+      const globex = pair.globex.home
+      // Globex's agent relays a presentation made by a colleague whose credential Acme would accept
+      const colleague = (await createAgentIdentity(globex, { name: 'colleague', type: 'partner-desk' })).did
+      const issued = await issueRoleCredential(globex, {
+        agent: colleague,
+        role: 'partner-desk',
+        permissions: [parsePermission('read:orders/*')],
+      })
+      await pair.globex.publish()
+      await pair.acmeView.cache.refresh()
+      const relay: Transport = {
+        async send(packed) {
+          const { message } = await unpackMessage(globex, {
+            recipient: pair.globex.agent,
+            packed,
+            replay: memoryReplayStore(),
+          })
+          if (message.type !== MESSAGE_TYPES.hello) return undefined
+          const presentation = await createPresentation(globex, {
+            holder: colleague,
+            credentials: [issued.jwt],
+            challenge: message.body.challenge as string,
+            domain: message.from,
+          })
+          const reply = await packMessage(globex, {
+            from: pair.globex.agent,
+            to: message.from,
+            type: MESSAGE_TYPES.present,
+            thid: message.id,
+            body: { presentation, challenge: 'c'.repeat(43) },
+          })
+          return reply.packed
+        },
+      }
+      const err = await openChannel({
+        self: { home: pair.acme.home, did: pair.acme.agent, credentials: [pair.acme.credential] },
+        peer: pair.globex.agent,
+        transport: relay,
+        trust: pair.acmeView.trust,
+        status: pair.acmeView.status,
+      }).catch((e: unknown) => e)
+      expect((err as TesseraError).code).toBe('ERR_HANDSHAKE_REFUSED')
+      expect((err as TesseraError).details).toMatchObject({
+        reason: 'ERR_HOLDER_MISMATCH',
+        refusedBy: pair.acme.agent,
+      })
+      // the colleague's presentation itself verified: only the binding to the authenticated sender failed
+      expect((err as TesseraError).details?.decision).toMatchObject({ verified: true, holder: colleague })
+      expect((await listAudit(pair.acme.home, { type: 'handshake.refused' }))[0]?.data.reasons).toEqual([
+        'ERR_HOLDER_MISMATCH',
+      ])
     } finally {
       await pair.close()
     }
