@@ -6,6 +6,7 @@ import { registerDid } from './commands/did.js'
 import { registerExchange } from './commands/exchange.js'
 import { registerInit } from './commands/init.js'
 import { registerRole } from './commands/role.js'
+import { registerServe } from './commands/serve.js'
 import { registerStatus } from './commands/status.js'
 import { registerTrust } from './commands/trust.js'
 import { type CommandResult, EXIT, printError, printResult } from './output.js'
@@ -41,6 +42,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerExchange(program, run)
   registerStatus(program, run)
   registerAudit(program, run)
+  registerServe(program, run)
   return program
 }
 
