@@ -17,6 +17,7 @@ import { createHash, verify as cryptoVerify } from 'node:crypto'
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
 import { IdentityError, TesseraError, VerificationError, type VerificationErrorCode } from '@tessera/core'
 import { type VerificationKey, verificationKey } from '@tessera/identity/did-key'
+import { base58btc } from 'multiformats/bases/base58'
 import { parseDateTimeStamp } from '../claims.js'
 import { describeValue, getOwn, isJsonObject } from '../limits.js'
 import { contextLoader, type DocumentLoader } from './document-loader.js'
@@ -320,33 +321,11 @@ export function withoutProof(document: Record<string, unknown>): Record<string, 
   return unsecured
 }
 
-const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-const BASE58_INDEX: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries([...BASE58_ALPHABET].map((c, i) => [c, i])),
-)
-
-/**
- * Decode base58btc (the Bitcoin alphabet, draft-msporny-base58 §3), or undefined for a character outside it.
- * Written here because the package's dependencies carry no base58 codec of their own (multiformats is a
- * dependency of @tessera/identity only); inputs are capped at {@link MAX_PROOF_VALUE_LENGTH} characters.
- */
+/** Decode base58btc (draft-msporny-base58 §3) with multiformats' codec, or undefined when it is not base58btc. */
 function decodeBase58btc(text: string): Uint8Array | undefined {
-  const bytes: number[] = []
-  for (const char of text) {
-    const digit = Object.hasOwn(BASE58_INDEX, char) ? BASE58_INDEX[char] : undefined
-    if (digit === undefined) return undefined
-    let carry = digit
-    for (let i = 0; i < bytes.length; i++) {
-      carry += (bytes[i] as number) * 58
-      bytes[i] = carry & 0xff
-      carry >>= 8
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff)
-      carry >>= 8
-    }
+  try {
+    return base58btc.baseDecode(text)
+  } catch {
+    return undefined
   }
-  // Each leading '1' is a leading zero byte.
-  for (let i = 0; i < text.length && text[i] === '1'; i++) bytes.push(0)
-  return Uint8Array.from(bytes.reverse())
 }
