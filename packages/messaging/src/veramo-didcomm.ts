@@ -3,8 +3,6 @@
  * manager and DID manager (the same keys and DIDs as `home.agent`), Tessera's offline did:key resolver, and
  * `@veramo/did-comm`'s `DIDComm` plugin.
  */
-import { createRequire, register } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import type { Home } from '@tessera/identity'
 import { getDidKeyResolver } from '@tessera/identity/did-key'
 import { createAgent, type IDIDManager, type IKeyManager, type IResolver, type TAgent } from '@veramo/core'
@@ -20,36 +18,11 @@ type DidCommModule = typeof import('@veramo/did-comm')
 let loading: Promise<DidCommModule> | undefined
 
 /**
- * `@veramo/did-comm` 7.0.1 imports `@noble/hashes/utils` (and `/hmac`, `/sha512`) without declaring
- * `@noble/hashes` as a dependency. Under pnpm it then resolves to whatever version is hoisted, and
- * `@noble/hashes` 2.x exports only `./utils.js`, so the import fails with `ERR_PACKAGE_PATH_NOT_EXPORTED`.
- * This resolve hook (node:module `register`, Node >= 20.6) retries exactly those failed imports from the
- * location of the `@noble/curves` that did-comm does declare, whose own `@noble/hashes` is the 1.x it was
- * written against. Every other import, and any import that resolves on its own, is left alone.
- * The proper fix is a `pnpm.packageExtensions` entry giving `@veramo/did-comm` its missing dependency.
+ * `@veramo/did-comm`, loaded on first use so that commands which never message do not pay for it. (It imports
+ * `@noble/hashes` without declaring it; pnpm-workspace.yaml's `packageExtensions` declares it for them.)
  */
-function registerNobleHashesFallback(): void {
-  const fromHere = createRequire(import.meta.url)
-  const curves = createRequire(fromHere.resolve('@veramo/did-comm')).resolve('@noble/curves/ed25519')
-  const base = JSON.stringify(pathToFileURL(curves).href)
-  const hook = `export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context)
-  } catch (err) {
-    if (err?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED' || !specifier.startsWith('@noble/hashes/') ||
-        !String(context.parentURL).includes('/@veramo/did-comm/')) throw err
-    return next(specifier, { ...context, parentURL: ${base} })
-  }
-}`
-  register(`data:text/javascript,${encodeURIComponent(hook)}`)
-}
-
-/** `@veramo/did-comm`, loaded once per process (see {@link registerNobleHashesFallback}). */
 export function loadDidComm(): Promise<DidCommModule> {
-  if (loading === undefined) {
-    registerNobleHashesFallback()
-    loading = import('@veramo/did-comm')
-  }
+  loading ??= import('@veramo/did-comm')
   return loading
 }
 
