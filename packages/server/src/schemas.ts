@@ -1,18 +1,18 @@
 /**
  * JSON Schemas (draft 2020-12 subset that Ajv 8 runs) of every request body, checked at the boundary before a
- * handler runs: a body that does not match is a 400 `ERR_INPUT_INVALID` naming the member. Credentials and
+ * handler runs (the body limit bounds every string; the verifiers cap token lengths themselves): a body that does not match is a 400 `ERR_INPUT_INVALID` naming the member. Credentials and
  * presentations themselves are free-form JSON here; their own rules are checked by the credential code
  * (`validateCredentialInput`, the verifiers), which reports every problem with a code.
  */
 
 const presentationValue = {
   description: 'a vp+jwt compact JWS, an EnvelopedVerifiablePresentation, or a presentation object',
-  anyOf: [{ type: 'string', minLength: 1, maxLength: 1_048_576 }, { type: 'object' }],
+  anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }],
 } as const
 
 const credentialValue = {
   description: 'a vc+jwt compact JWS, an EnvelopedVerifiableCredential, or a secured credential object',
-  anyOf: [{ type: 'string', minLength: 1, maxLength: 1_048_576 }, { type: 'object' }],
+  anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }],
 } as const
 
 const shortString = { type: 'string', minLength: 1, maxLength: 512 } as const

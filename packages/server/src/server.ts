@@ -41,8 +41,6 @@ export interface ServerLimits {
   maxJsonDepth: number
   /** Time allowed to receive a whole request (slow clients), in milliseconds; default 30,000. */
   requestTimeoutMs: number
-  /** Time allowed to handle one request once received, in milliseconds; default 30,000. */
-  handlerTimeoutMs: number
 }
 
 /** Tessera's default server bounds. */
@@ -52,7 +50,6 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   retryAfterSec: 1,
   maxJsonDepth: 32,
   requestTimeoutMs: 30_000,
-  handlerTimeoutMs: 30_000,
 })
 
 /**
@@ -154,6 +151,17 @@ function readLimits(limits: Partial<ServerLimits> | undefined): ServerLimits {
   return out
 }
 
+/** True when `text` has at most `max` opening brackets (`{`, `[`), counted with indexOf, stopping early. */
+function fewerBracketsThan(text: string, max: number): boolean {
+  let count = 0
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
+      if (++count > max) return false
+    }
+  }
+  return true
+}
+
 function urlOf(protocol: 'http' | 'https', address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return `${protocol}://${host}:${address.port}`
@@ -195,9 +203,13 @@ export function createServer(options: ServerOptions): TesseraServer {
   let inFlight = 0
   let status: StatusHost | undefined
   const audit = createAuditQueue(home)
+  let isReady = false
   let markReady: () => void = () => undefined
   const ready = new Promise<void>((resolve) => {
-    markReady = resolve
+    markReady = () => {
+      isReady = true
+      resolve()
+    }
   })
 
   const context: ServerContext = {
@@ -235,7 +247,6 @@ export function createServer(options: ServerOptions): TesseraServer {
       logger: false,
       bodyLimit: limits.bodyLimit,
       requestTimeout: limits.requestTimeoutMs,
-      handlerTimeout: limits.handlerTimeoutMs,
       return503OnClosing: false,
       forceCloseConnections: 'idle',
       routerOptions: { maxParamLength: 2048 },
@@ -256,7 +267,13 @@ export function createServer(options: ServerOptions): TesseraServer {
         )
       }
       try {
-        done(null, parseJsonCapped(body, { maxDepth: limits.maxJsonDepth, maxLength: limits.bodyLimit }))
+        // Fewer opening brackets than the depth limit cannot nest deeper than it: skip the scan.
+        done(
+          null,
+          fewerBracketsThan(body, limits.maxJsonDepth)
+            ? JSON.parse(body)
+            : parseJsonCapped(body, { maxDepth: limits.maxJsonDepth, maxLength: limits.bodyLimit }),
+        )
       } catch (err) {
         const code = err instanceof TesseraError ? err.code : undefined
         done(
@@ -274,28 +291,18 @@ export function createServer(options: ServerOptions): TesseraServer {
       )
     }
 
-    instance.addHook('onRequest', async (_request, reply) => {
-      if (closing) {
+    // Callback-style hooks: no promise per request on the hot path.
+    instance.addHook('onRequest', (_request, reply, next) => {
+      if (closing || inFlight >= limits.maxConcurrency) {
+        const message = closing
+          ? 'the server is shutting down'
+          : `the server is handling ${limits.maxConcurrency} requests; retry after ${limits.retryAfterSec}s`
+        if (closing) reply.header('connection', 'close')
         reply
-          .code(503)
-          .header('connection', 'close')
+          .code(closing ? 503 : 429)
           .header('retry-after', String(limits.retryAfterSec))
-          .send(errorBody(new EnvironmentError('ERR_SERVER_BUSY', 'the server is shutting down')).body)
-        return reply
-      }
-      if (inFlight >= limits.maxConcurrency) {
-        reply
-          .code(429)
-          .header('retry-after', String(limits.retryAfterSec))
-          .send(
-            errorBody(
-              new EnvironmentError(
-                'ERR_SERVER_BUSY',
-                `the server is handling ${limits.maxConcurrency} requests; retry after ${limits.retryAfterSec}s`,
-              ),
-            ).body,
-          )
-        return reply
+          .send(errorBody(new EnvironmentError('ERR_SERVER_BUSY', message)).body)
+        return
       }
       inFlight++
       let done = false
@@ -306,14 +313,14 @@ export function createServer(options: ServerOptions): TesseraServer {
       }
       reply.raw.once('finish', release)
       reply.raw.once('close', release)
-      await ready
-      return undefined
+      if (isReady) next()
+      else ready.then(() => next(), next)
     })
 
     // During a graceful close, answers to requests still in flight end their connection, so close() can finish.
-    instance.addHook('onSend', async (_request, reply, payload) => {
+    instance.addHook('onSend', (_request, reply, payload, next) => {
       if (closing) reply.header('connection', 'close')
-      return payload
+      next(null, payload)
     })
 
     instance.setErrorHandler((error: FastifyError | TesseraError, _request, reply) => {
@@ -339,9 +346,6 @@ export function createServer(options: ServerOptions): TesseraServer {
       } else if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         code = 415
         mapped = new InputError('ERR_INPUT_INVALID', 'unsupported content type: send application/json')
-      } else if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
-        code = 503
-        mapped = new EnvironmentError('ERR_SERVER_BUSY', 'the request took too long to handle')
       } else if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
         code = fastifyError.statusCode
         mapped = new InputError('ERR_INPUT_INVALID', fastifyError.message)

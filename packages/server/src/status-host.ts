@@ -157,6 +157,14 @@ export function createStatusHost(
   const ttlMs = options.ttlMs ?? 5 * 60_000
   let dirty = true
   let freshUntil = 0
+  /** The lists' count and summed versions at the last publication: another process may change them too. */
+  let published = ''
+  const fingerprint = async (): Promise<string> => {
+    const [row] = (await home.dataSource.query(
+      `SELECT count(*) AS n, coalesce(sum("revocation_version" + "suspension_version"), 0) AS v FROM "tessera_status_list"`,
+    )) as { n: number; v: number }[]
+    return `${row?.n ?? 0}:${row?.v ?? 0}`
+  }
   let signer: ReturnType<typeof veramoSigner> | undefined
 
   /** Sign what changed; returns the ids of the lists re-signed. */
@@ -164,6 +172,7 @@ export function createStatusHost(
     signer ??= veramoSigner({ agent: home.agent, did: home.org.did })
     const sign = await signer
     dirty = false
+    const before = await fingerprint()
     const lists = await publishHomeStatusLists(home, {
       validForSec,
       ttlMs,
@@ -172,6 +181,7 @@ export function createStatusHost(
     // Re-publish once half of the shortest validity left has passed (publishStatusLists re-signs then).
     const soonest = Math.min(...lists.map((l) => Date.parse(l.validUntil)), Date.now() + validForSec * 1000)
     freshUntil = soonest - (validForSec * 1000) / 2
+    published = before
     return lists.filter((l) => l.resigned).map((l) => l.id)
   }
 
@@ -189,8 +199,12 @@ export function createStatusHost(
     await Promise.all(resigned.map((id) => cache.refresh(id)))
   }
 
+  /**
+   * Publish first when something changed since the last publication: a credential issued or a status changed
+   * here (`dirty`), or by another process on the same home (the fingerprint), or a list nearing `validUntil`.
+   */
   const ensure = async (): Promise<void> => {
-    if (dirty || Date.now() >= freshUntil) await sign()
+    if (dirty || Date.now() >= freshUntil || (await fingerprint()) !== published) await sign()
   }
 
   const own: StatusListSource = {
