@@ -1,9 +1,10 @@
 // `pnpm demo`: the Tessera story end to end, on temporary homes (embedded SQLite), through the real CLI.
 // Acme (issuer) gives its agents identities and roles; Globex (another organisation, verifier) decides offline.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { step, tessera } from './lib.mjs'
+import { CLI, indent, step, tessera } from './lib.mjs'
 
 const root = mkdtempSync(join(tmpdir(), 'tessera-demo-'))
 const acme = join(root, 'acme')
@@ -58,6 +59,42 @@ function presentAndVerify(
     expectExit,
   })
   return challenge
+}
+
+/** Start `tessera serve` for `home`; resolves once it prints its URL. `stop()` sends SIGTERM and waits. */
+function serve(home, args) {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args, '--home', home, '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise((resolve) => child.on('close', resolve))
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) {
+        const { url } = JSON.parse(out.slice(0, out.indexOf('\n')))
+        resolve({
+          url,
+          stop: async () => {
+            child.kill('SIGTERM')
+            const code = await exited
+            if (code !== 0) throw new Error(`tessera serve exited ${code}`)
+          },
+        })
+      }
+    })
+    exited.then((code) => reject(new Error(`tessera serve exited ${code} before listening`)))
+  })
+}
+
+/** POST a JSON body to the server; the parsed answer. */
+async function post(url, path, body) {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return response.json()
 }
 
 const publish = (quiet = true) => tessera(acme, ['status', 'publish', '--out', published], { quiet })
@@ -229,6 +266,89 @@ try {
     '--checkpoint',
     file('acme-checkpoint.jwt'),
   ])
+
+  step(
+    "18. Globex serves its home (tessera serve, W3C VC-API): a service asks POST /authorize about Acme's agent",
+  )
+  tessera(
+    globex,
+    [
+      'trust',
+      'add',
+      '--file',
+      trust,
+      '--org',
+      'Acme',
+      '--issuer',
+      acmeOrg.did,
+      '--role',
+      'support-agent',
+      '--permission',
+      'read:tickets/*',
+      '--permission',
+      'write:tickets/*',
+    ],
+    { quiet: true },
+  )
+  const served = await serve(globex, [
+    '--insecure-http',
+    '--port',
+    '0',
+    '--trust',
+    trust,
+    '--status-dir',
+    published,
+    '--domain',
+    domain,
+  ])
+  try {
+    console.log(`  Globex's server listens on ${served.url} (plain HTTP on loopback: demo only)`)
+    /** A fresh challenge from the server, the agent's presentation for it, and the server's Decision. */
+    const authorize = async (action) => {
+      const { challenge } = await post(served.url, '/challenges', {})
+      tessera(
+        acme,
+        [
+          'present',
+          '--agent',
+          support,
+          '--credential',
+          file('support.jwt'),
+          '--challenge',
+          challenge,
+          '--domain',
+          domain,
+          '--out',
+          file('vp.jwt'),
+        ],
+        { quiet: true },
+      )
+      const presentation = readFileSync(file('vp.jwt'), 'utf8').trim()
+      const decision = await post(served.url, '/authorize', {
+        presentation,
+        action,
+        resource: 'tickets/42',
+        challenge,
+      })
+      console.log(
+        `\n$ curl -X POST ${served.url}/authorize -d '{"presentation": "<vp+jwt>", "action": "${action}", "resource": "tickets/42", "challenge": "..."}'`,
+      )
+      process.stdout.write(
+        indent(
+          `${decision.allowed ? 'ALLOWED' : 'DENIED '}  ${action}:tickets/42${decision.errors.length ? `  ${decision.errors.map((e) => e.code).join(' ')}` : ''}`,
+        ),
+      )
+      return decision
+    }
+    if ((await authorize('read')).allowed !== true)
+      throw new Error('POST /authorize should allow read:tickets/42')
+    if ((await authorize('delete')).allowed !== false)
+      throw new Error('POST /authorize should deny delete:tickets/42')
+  } finally {
+    await served.stop()
+  }
+  console.log("  both decisions are in Globex's audit log, which still verifies:")
+  tessera(globex, ['audit', 'verify'])
 
   console.log(
     '\nDemo finished: every step above ran the real CLI against real SQLite homes; verification was offline.',
