@@ -244,6 +244,22 @@ describe('listening', () => {
     }
   })
 
+  it('a port already taken is ERR_IO, and the server can listen again elsewhere', async () => {
+    const { home, cleanup } = await freshHome()
+    const first = createServer({ home })
+    const second = createServer({ home })
+    try {
+      const { url } = await first.listen({ insecureHttp: true })
+      const port = Number(new URL(url).port)
+      expect(await codeOf(second.listen({ insecureHttp: true, port }))).toBe('ERR_IO')
+      expect((await second.listen({ insecureHttp: true })).url).not.toBe(url)
+    } finally {
+      await second.close()
+      await first.close()
+      await cleanup()
+    }
+  })
+
   it('serves HTTPS with a self-signed certificate', async () => {
     const { home, cleanup } = await freshHome()
     const server = createServer({ home })

@@ -420,18 +420,35 @@ export function createServer(options: ServerOptions): TesseraServer {
           cause: err,
         })
       }
+      const host = listenOptions.host ?? '127.0.0.1'
+      const port = listenOptions.port ?? 0
+      try {
+        await instance.listen({ host, port })
+      } catch (err) {
+        await instance.close().catch(() => undefined)
+        throw new EnvironmentError('ERR_IO', `cannot listen on ${host}:${port}: ${(err as Error).message}`, {
+          cause: err,
+        })
+      }
       app = instance
-      await instance.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 0 })
       url = urlOf(material === undefined ? 'http' : 'https', instance.server.address() as AddressInfo)
       const publicUrl = options.publicUrl ?? url
       if (domains.length === 0) domains = [new URL(publicUrl).host]
-      const settled = await settleStatusBaseUrl(home, publicUrl)
-      status = createStatusHost(home, {
-        trust: options.trust,
-        ...(options.statusSources === undefined ? {} : { sources: options.statusSources }),
-        ...options.statusLists,
-      })
-      await status.publish()
+      let settled: StatusBaseUrlOutcome
+      try {
+        settled = await settleStatusBaseUrl(home, publicUrl)
+        status = createStatusHost(home, {
+          trust: options.trust,
+          ...(options.statusSources === undefined ? {} : { sources: options.statusSources }),
+          ...options.statusLists,
+        })
+        await status.publish()
+      } catch (err) {
+        closing = true
+        markReady()
+        await instance.close()
+        throw err
+      }
       markReady()
       return {
         url,

@@ -14,13 +14,12 @@ import { EnvironmentError, VerificationError } from '@tessera/core'
 import { signCredentialJwt, veramoSigner } from '@tessera/credentials'
 import type { StatusChecker } from '@tessera/credentials/offline'
 import { type Home, writeHomeConfig } from '@tessera/identity'
-import { addTrust, type TrustBundle } from '@tessera/policy'
+import { addTrust, emptyTrustBundle, type TrustBundle } from '@tessera/policy'
 import {
   allocateStatusEntries,
   createStatusCache,
   enableStatusLists,
   getPublishedList,
-  ISSUED_PURPOSES,
   type IssuedPurpose,
   publishHomeStatusLists,
   type StatusCache,
@@ -122,17 +121,13 @@ export async function settleStatusBaseUrl(home: Home, publicUrl: string): Promis
 
 /** The trust bundle the status cache uses: the server's bundle, plus this organisation for its own lists. */
 function statusTrust(home: Home, trust: TrustBundle | undefined): TrustBundle {
-  const base = trust ?? addTrust(emptyBundle(), { org: 'this server', issuer: home.org.did })
+  const base = trust ?? emptyTrustBundle()
   for (const org of Object.values(base.organisations)) {
     if (org.issuers.includes(home.org.did)) return base
   }
   let name = 'this server'
   for (let i = 2; Object.hasOwn(base.organisations, name); i++) name = `this server ${i}`
   return addTrust(base, { org: name, issuer: home.org.did })
-}
-
-function emptyBundle(): TrustBundle {
-  return { type: 'TesseraTrustBundle', version: 1, organisations: Object.create(null) } as TrustBundle
 }
 
 /** Publishes the home's lists, serves them, and checks status for the server's own verifier. */
@@ -254,9 +249,4 @@ export function createStatusHost(
     checker: statusChecker(cache),
     cache,
   }
-}
-
-/** The list ids of one credential's entries in this home (both purposes), for refreshing after a change. */
-export function listIdsOf(home: Home, listNumber: number): string[] {
-  return ISSUED_PURPOSES.map((purpose) => statusListId(statusBaseUrl(home), listNumber, purpose))
 }
