@@ -36,6 +36,7 @@ interface StatusBody {
 /** Media type of a `vc+jwt` status list credential (VC-JOSE-COSE §6.1.1). */
 const VC_JWT_MEDIA_TYPE = 'application/vc+jwt'
 
+/** Mount the VC-API issuer routes (issuer.yml: `/credentials/issue`, `/credentials/status`) and `GET /status/{id}`. */
 export function registerIssuerRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { home } = ctx
 

@@ -40,6 +40,7 @@ function failure(error: string, message: string) {
   }
 }
 
+/** Mount `GET /1.0/identifiers/{did}` (DID Resolution, the Universal Resolver HTTP binding). */
 export function registerResolverRoute(app: FastifyInstance): void {
   app.get('/1.0/identifiers/:did', { schema: { params: identifierParams } }, async (request, reply) => {
     const { did } = request.params as { did: string }

@@ -67,6 +67,7 @@ function summary(credential: CheckedCredential): Record<string, unknown> {
   }
 }
 
+/** Mount the VC-API verifier routes (verifier.yml: `/credentials/verify`, `/presentations/verify`, `/challenges`) and `/authorize`. */
 export function registerVerifierRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { home } = ctx
   const challenges = homeChallengeStore(home)
