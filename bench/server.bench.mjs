@@ -71,7 +71,9 @@ if (!isMainThread) {
   const { auditMigrations, enableAudit } = await import('../packages/audit/dist/index.js')
   const credentials = await import('../packages/credentials/dist/index.js')
   const { createAgentIdentity, initHome, openHome } = await import('../packages/identity/dist/index.js')
-  const { createAdminToken, createServer } = await import('../packages/server/dist/index.js')
+  const { createAdminToken, createServer, createStatusHost } = await import(
+    '../packages/server/dist/index.js'
+  )
   const { enableStatusLists, statusMigrations } = await import('../packages/status/dist/index.js')
 
   const root = mkdtempSync(join(tmpdir(), 'tessera-bench-server-'))
@@ -109,7 +111,6 @@ if (!isMainThread) {
         body,
       })
       if (first.status !== 200) throw new Error(`bench presentation refused: ${await first.text()}`)
-      const { createStatusHost } = await import('../packages/server/dist/status-host.js')
       const host = createStatusHost(home, {})
       const inProcess = async () => {
         const result = await credentials.verifyPresentationWithOptionalTrust({

@@ -24,6 +24,7 @@ export {
   type TesseraServer,
 } from './server.js'
 export {
+  createStatusHost,
   parseListName,
   type StatusBaseUrlOutcome,
   type StatusHost,
