@@ -59,9 +59,6 @@ export interface IssuedCredentialRecord {
   verifiableCredential: Record<string, unknown>
 }
 
-/** The verifiable credential an issuer returns from {@link issueCredential}. */
-export type IssuedVerifiableCredential = IssuedCredentialRecord
-
 interface Row {
   id: string
   issuer: string
@@ -120,7 +117,7 @@ function readFormat(format: unknown): CredentialFormat {
 export async function issueCredential(
   home: Home,
   options: IssueCredentialOptions,
-): Promise<IssuedVerifiableCredential> {
+): Promise<IssuedCredentialRecord> {
   const format = readFormat(options.format)
   const input = validateCredentialInput(options.credential, {
     issuer: home.org.did,
