@@ -237,3 +237,48 @@ describe('tessera agent listen / agent send', () => {
     expect(log).toContain(`request   denied  delete:tickets/42 from ${bot}  ERR_POLICY_DENIED`)
   })
 })
+
+describe('tessera serve --didcomm-agent', () => {
+  it("mounts the agent's inbox at POST /didcomm beside the VC-API; send works against it; SIGTERM exits 0", async () => {
+    const served = spawn(process.execPath, [
+      CLI,
+      'serve',
+      '--insecure-http',
+      '--didcomm-agent',
+      desk,
+      '--trust',
+      at('globex-trust.json'),
+      '--status-dir',
+      at('acme-status'),
+      '--home',
+      at('globex'),
+      '--json',
+    ])
+    const logs: string[] = []
+    served.stderr?.on('data', (d) => logs.push(String(d)))
+    try {
+      const line = await new Promise<{ url: string; didcomm: string; agent: string }>((resolve, reject) => {
+        const lines = createInterface({ input: served.stdout as NodeJS.ReadableStream })
+        lines.once('line', (text) => resolve(JSON.parse(text)))
+        served.once('exit', (code) => reject(new Error(`serve exited ${code}: ${logs.join('')}`)))
+      })
+      expect(line).toMatchObject({ didcomm: `${line.url}/didcomm`, agent: desk })
+      const allowed = await send('read', 'tickets/7', ['--endpoint', line.didcomm])
+      expect(allowed.code).toBe(0)
+      expect(allowed.json()).toMatchObject({
+        handshake: 'accepted',
+        allowed: true,
+        reply: { handledBy: desk },
+      })
+      const denied = await send('delete', 'tickets/7', ['--endpoint', line.didcomm])
+      expect([denied.code, (denied.json() as { code: string }).code]).toEqual([1, 'ERR_POLICY_DENIED'])
+      // the VC-API answers on the same server
+      const resolved = await fetch(`${line.url}/1.0/identifiers/${encodeURIComponent(desk)}`)
+      expect(resolved.status).toBe(200)
+    } finally {
+      const exited = new Promise<number | null>((resolve) => served.once('exit', resolve))
+      served.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    }
+  })
+})

@@ -82,3 +82,27 @@ export function writeOutputFile(path: string, content: string): void {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
 }
+
+/**
+ * Where a verifier reads other issuers' status lists: folders of published lists (`--status-dir`) and URL
+ * mappings (`--status-url-map PREFIX=URL`, fetched over HTTP(S)).
+ *
+ * @throws InputError `ERR_USAGE` for a mapping that is not `PREFIX=URL`.
+ */
+export async function statusSourcesFor(options: {
+  dirs?: readonly string[] | undefined
+  urlMap?: readonly string[] | undefined
+}): Promise<import('@tessera/status').StatusListSource[]> {
+  const { directorySource, httpSource } = await import('@tessera/status')
+  const sources = (options.dirs ?? []).map((dir) => directorySource(dir))
+  const urlMap: Record<string, string> = {}
+  for (const pair of options.urlMap ?? []) {
+    const at = pair.indexOf('=')
+    if (at <= 0) {
+      throw new InputError('ERR_USAGE', `--status-url-map takes PREFIX=URL, got ${JSON.stringify(pair)}`)
+    }
+    urlMap[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  if (Object.keys(urlMap).length > 0) sources.push(httpSource({ urlMap, allowHttp: true }))
+  return sources
+}

@@ -7,6 +7,7 @@ import { type Home, type MigrationClass, openHome } from '@tessera/identity'
 import { storedAdminTokenHash } from './admin-token.js'
 import {
   createServer,
+  type InboxHandler,
   type Listening,
   type ListenOptions,
   type ServerOptions,
@@ -23,6 +24,11 @@ export interface ServeHomeOptions extends Omit<ServerOptions, 'home' | 'adminTok
   /** Default: the hash stored in the home's config by `createAdminToken` (`tessera server token`). */
   adminTokenHash?: string
   listen: ListenOptions
+  /**
+   * Build the DIDComm inbox (mounted at `POST /didcomm`) once the home is open, e.g. an agent endpoint of
+   * @tessera/messaging over this home's keys: `(home) => createInboxHandler(await createAgentEndpoint(...))`.
+   */
+  inboxFor?: (home: Home) => Promise<InboxHandler>
 }
 
 /** A served home. */
@@ -35,13 +41,19 @@ export interface ServedHome extends Listening {
 
 /** Open the home at `dir` and serve it (see `createServer`). On failure the home is closed again. */
 export async function serveHome(options: ServeHomeOptions): Promise<ServedHome> {
-  const { dir, env, migrations, listen, adminTokenHash, ...serverOptions } = options
+  const { dir, env, migrations, listen, adminTokenHash, inboxFor, ...serverOptions } = options
   const home = await openHome({ dir, ...(env === undefined ? {} : { env }), migrations })
   let server: TesseraServer | undefined
   try {
     enableAudit(home)
     const hash = adminTokenHash ?? storedAdminTokenHash(home)
-    server = createServer({ ...serverOptions, home, ...(hash === undefined ? {} : { adminTokenHash: hash }) })
+    const inbox = inboxFor === undefined ? serverOptions.inbox : await inboxFor(home)
+    server = createServer({
+      ...serverOptions,
+      home,
+      ...(hash === undefined ? {} : { adminTokenHash: hash }),
+      ...(inbox === undefined ? {} : { inbox }),
+    })
     const listening = await server.listen(listen)
     let closed: Promise<void> | undefined
     const served = server

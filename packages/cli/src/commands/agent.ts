@@ -1,6 +1,6 @@
 import type { AgentProfile, Home } from '@tessera/identity'
 import type { Command } from 'commander'
-import { collect, parseJsonOption, readInputFile, withHome } from '../context.js'
+import { collect, parseJsonOption, readInputFile, statusSourcesFor, withHome } from '../context.js'
 import { type CommandResult, EXIT, table } from '../output.js'
 import { type Action, leaf } from '../program-util.js'
 
@@ -162,19 +162,9 @@ async function peerStatusChecker(
   trust: import('@tessera/policy').TrustBundle,
   opts: PeerOptions,
 ) {
-  const { InputError, parseDuration } = await import('@tessera/core')
-  const { createPersistentStatusCache, directorySource, httpSource, statusChecker } = await import(
-    '@tessera/status'
-  )
-  const sources = (opts.statusDir ?? []).map((dir) => directorySource(dir))
-  const urlMap: Record<string, string> = {}
-  for (const pair of opts.statusUrlMap ?? []) {
-    const at = pair.indexOf('=')
-    if (at <= 0)
-      throw new InputError('ERR_USAGE', `--status-url-map takes PREFIX=URL, got ${JSON.stringify(pair)}`)
-    urlMap[pair.slice(0, at)] = pair.slice(at + 1)
-  }
-  if (Object.keys(urlMap).length > 0) sources.push(httpSource({ urlMap, allowHttp: true }))
+  const { parseDuration } = await import('@tessera/core')
+  const { createPersistentStatusCache, statusChecker } = await import('@tessera/status')
+  const sources = await statusSourcesFor({ dirs: opts.statusDir, urlMap: opts.statusUrlMap })
   return statusChecker(
     createPersistentStatusCache({
       db: home.dataSource,
@@ -183,6 +173,63 @@ async function peerStatusChecker(
       maxStalenessMs: parseDuration(opts.maxStaleness, '--max-staleness') * 1000,
     }),
   )
+}
+
+/** What the responder side counts, for its summary line. */
+export interface EndpointCounts {
+  handshakes: number
+  refused: number
+  allowed: number
+  denied: number
+}
+
+/**
+ * The DIDComm endpoint of one agent of this home (`agent listen`, `serve --didcomm-agent`): it presents the
+ * agent's credentials, verifies peers under `trust` and their status lists, answers every allowed request with
+ * `fixed` or an echo of the request, and logs each handshake and request decision on stderr.
+ */
+export async function agentEndpoint(
+  home: Home,
+  trust: import('@tessera/policy').TrustBundle,
+  opts: PeerOptions,
+  options: { fixed: unknown; sessionTtlSec: number; counts: EndpointCounts },
+): Promise<import('@tessera/messaging').AgentEndpoint> {
+  const messaging = await import('@tessera/messaging')
+  const { fixed, sessionTtlSec, counts } = options
+  const credentials = await credentialsToPresent(home, opts.agent, opts.credential)
+  const status = await peerStatusChecker(home, trust, opts)
+  return messaging.createAgentEndpoint({
+    self: { home, did: opts.agent, credentials },
+    trust,
+    status,
+    sessionTtlSec,
+    handlers: {
+      '*': (request) =>
+        fixed ?? {
+          handledBy: opts.agent,
+          peer: request.peer,
+          action: request.action,
+          resource: request.resource,
+          body: request.body ?? null,
+        },
+    },
+    onEvent: (event) => {
+      const reasons = event.reasons.length > 0 ? `  ${event.reasons.join(' ')}` : ''
+      if (event.type === 'handshake') {
+        if (event.accepted) counts.handshakes++
+        else counts.refused++
+        process.stderr.write(
+          `handshake ${event.accepted ? 'accepted' : 'refused '} ${event.peer}${reasons}\n`,
+        )
+      } else {
+        if (event.allowed) counts.allowed++
+        else counts.denied++
+        process.stderr.write(
+          `request   ${event.allowed ? 'allowed' : 'denied '} ${event.action}:${event.resource} from ${event.peer}${reasons}\n`,
+        )
+      }
+    },
+  })
 }
 
 function registerMessaging(agent: Command, run: Action): void {
@@ -304,41 +351,8 @@ function registerMessaging(agent: Command, run: Action): void {
           const trust = await loadTrustBundle(opts.trust)
           return withHome(opts, async (home): Promise<CommandResult> => {
             const messaging = await import('@tessera/messaging')
-            const credentials = await credentialsToPresent(home, opts.agent, opts.credential)
-            const status = await peerStatusChecker(home, trust, opts)
             const counts = { handshakes: 0, refused: 0, allowed: 0, denied: 0 }
-            const endpoint = await messaging.createAgentEndpoint({
-              self: { home, did: opts.agent, credentials },
-              trust,
-              status,
-              sessionTtlSec,
-              handlers: {
-                '*': (request) =>
-                  fixed ?? {
-                    handledBy: opts.agent,
-                    peer: request.peer,
-                    action: request.action,
-                    resource: request.resource,
-                    body: request.body ?? null,
-                  },
-              },
-              onEvent: (event) => {
-                const reasons = event.reasons.length > 0 ? `  ${event.reasons.join(' ')}` : ''
-                if (event.type === 'handshake') {
-                  if (event.accepted) counts.handshakes++
-                  else counts.refused++
-                  process.stderr.write(
-                    `handshake ${event.accepted ? 'accepted' : 'refused '} ${event.peer}${reasons}\n`,
-                  )
-                } else {
-                  if (event.allowed) counts.allowed++
-                  else counts.denied++
-                  process.stderr.write(
-                    `request   ${event.allowed ? 'allowed' : 'denied '} ${event.action}:${event.resource} from ${event.peer}${reasons}\n`,
-                  )
-                }
-              },
-            })
+            const endpoint = await agentEndpoint(home, trust, opts, { fixed, sessionTtlSec, counts })
             const server = await messaging.listenInbox({
               handler: messaging.createInboxHandler(endpoint),
               host: opts.host,

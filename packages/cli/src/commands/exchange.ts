@@ -1,7 +1,7 @@
 import { parseDuration } from '@tessera/core'
 import type { Decision } from '@tessera/credentials/offline'
 import type { Command } from 'commander'
-import { collect, readInputFile, withHome, writeOutputFile } from '../context.js'
+import { collect, readInputFile, statusSourcesFor, withHome, writeOutputFile } from '../context.js'
 import { type CommandResult, EXIT } from '../output.js'
 import { type Action, leaf } from '../program-util.js'
 
@@ -56,20 +56,8 @@ async function statusCheckerFor(options: {
   const { db } = options
   const noSources = options.dirs.length === 0 && options.urlMap.length === 0
   if (noSources && (db === undefined || !(await status.hasSavedStatusLists(db)))) return undefined
-  const { InputError } = await import('@tessera/core')
-  const { createPersistentStatusCache, createStatusCache, directorySource, httpSource, statusChecker } =
-    status
-  const sources = options.dirs.map((dir) => directorySource(dir))
-  if (options.urlMap.length > 0) {
-    const urlMap: Record<string, string> = {}
-    for (const pair of options.urlMap) {
-      const at = pair.indexOf('=')
-      if (at <= 0)
-        throw new InputError('ERR_USAGE', `--status-url-map takes PREFIX=URL, got ${JSON.stringify(pair)}`)
-      urlMap[pair.slice(0, at)] = pair.slice(at + 1)
-    }
-    sources.push(httpSource({ urlMap, allowHttp: true }))
-  }
+  const { createPersistentStatusCache, createStatusCache, statusChecker } = status
+  const sources = await statusSourcesFor({ dirs: options.dirs, urlMap: options.urlMap })
   const cacheOptions = { sources, trust: options.trust, maxStalenessMs: options.maxStalenessMs }
   return statusChecker(
     db === undefined ? createStatusCache(cacheOptions) : createPersistentStatusCache({ ...cacheOptions, db }),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { allMigrations, collect, homeDir, withHome } from '../context.js'
+import { allMigrations, collect, homeDir, statusSourcesFor, withHome } from '../context.js'
 import type { CommandResult } from '../output.js'
 import { type Action, leaf } from '../program-util.js'
 
@@ -20,6 +20,8 @@ interface ServeOptions {
   domain?: string[]
   maxConcurrency?: string
   bodyLimit?: string
+  didcommAgent?: string
+  credential?: string[]
 }
 
 /** A positive integer option, or ERR_USAGE naming it. */
@@ -70,7 +72,6 @@ async function serve(opts: ServeOptions): Promise<void> {
   const maxStalenessMs = parseDuration(opts.maxStaleness, '--max-staleness') * 1000
   const server = await import('@tessera/server')
   const { loadTrustBundle } = await import('@tessera/policy')
-  const status = await import('@tessera/status')
   const trust = await loadTrustBundle(opts.trust)
   const tls =
     opts.tlsCert !== undefined && opts.tlsKey !== undefined
@@ -78,19 +79,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       : opts.tlsSelfSigned
         ? ('self-signed' as const)
         : undefined
-  const sources: import('@tessera/status').StatusListSource[] = (opts.statusDir ?? []).map((dir) =>
-    status.directorySource(dir),
-  )
-  if (opts.statusUrlMap !== undefined && opts.statusUrlMap.length > 0) {
-    const urlMap: Record<string, string> = {}
-    for (const pair of opts.statusUrlMap) {
-      const at = pair.indexOf('=')
-      if (at <= 0)
-        throw new InputError('ERR_USAGE', `--status-url-map takes PREFIX=URL, got ${JSON.stringify(pair)}`)
-      urlMap[pair.slice(0, at)] = pair.slice(at + 1)
-    }
-    sources.push(status.httpSource({ urlMap, allowHttp: true }))
-  }
+  const sources = await statusSourcesFor({ dirs: opts.statusDir, urlMap: opts.statusUrlMap })
   const served = await server.serveHome({
     dir: await homeDir(opts),
     migrations: await allMigrations(),
@@ -103,6 +92,20 @@ async function serve(opts: ServeOptions): Promise<void> {
       ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
       ...(bodyLimit === undefined ? {} : { bodyLimit }),
     },
+    ...(opts.didcommAgent === undefined
+      ? {}
+      : {
+          inboxFor: async (home: import('@tessera/identity').Home) => {
+            const { createInboxHandler } = await import('@tessera/messaging')
+            const { agentEndpoint } = await import('./agent.js')
+            const counts = { handshakes: 0, refused: 0, allowed: 0, denied: 0 }
+            const agent = opts.didcommAgent as string
+            const peer = { ...opts, agent, trust: opts.trust }
+            return createInboxHandler(
+              await agentEndpoint(home, trust, peer, { fixed: undefined, sessionTtlSec: 3600, counts }),
+            )
+          },
+        }),
     listen: {
       host: opts.host,
       port,
@@ -117,6 +120,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   ]
   const line = {
     url: served.url,
+    ...(opts.didcommAgent === undefined
+      ? {}
+      : { didcomm: `${served.url}/didcomm`, agent: opts.didcommAgent }),
     org: served.home.org.did,
     statusBaseUrl: served.status.baseUrl,
     domains: served.domains,
@@ -169,6 +175,15 @@ export function registerServe(program: Command, run: Action): void {
     .option('--max-staleness <duration>', "offline: how old another issuer's status list may be", '1d')
     .option('--max-concurrency <n>', 'requests handled at once; more get 429 with Retry-After', '64')
     .option('--body-limit <bytes>', 'largest request body; larger get 413', String(1024 * 1024))
+    .option(
+      '--didcomm-agent <did>',
+      "mount this agent's DIDComm v2 inbox at POST /didcomm (handshakes verified under --trust; allowed requests are echoed)",
+    )
+    .option(
+      '--credential <file>',
+      "with --didcomm-agent: a vc+jwt credential it presents (repeatable; default: its valid credentials in this home's register)",
+      collect,
+    )
     .action(async (opts: ServeOptions) => serve(opts))
 
   const server = program.command('server').description("Manage this home's VC-API server")
