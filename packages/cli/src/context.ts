@@ -106,3 +106,16 @@ export async function statusSourcesFor(options: {
   if (Object.keys(urlMap).length > 0) sources.push(httpSource({ urlMap, allowHttp: true }))
   return sources
 }
+
+/** Resolve at the first SIGINT or SIGTERM (long-running commands: `serve`, `agent listen`). */
+export function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}

@@ -416,6 +416,59 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
+/** The Decision's view of a credential that passed every check (see {@link CheckedCredential}). */
+export function toVerifiedCredential(c: CheckedCredential): VerifiedCredential {
+  return {
+    id: c.id,
+    issuer: c.issuer,
+    org: c.org,
+    role: c.role ?? '',
+    validUntil: c.validUntil,
+    permissions: c.permissions,
+    effective: c.effective,
+  }
+}
+
+/**
+ * Decide one request on a Decision whose credentials were checked: allowed only if it is `verified` and some
+ * effective permission covers the request (`authorize`, with its check and, when denied, its error). Sets
+ * `request`, `allowed` and `grantedBy` on `decision` and returns it. Used by {@link verifyPresentation} and by
+ * callers that re-check a session's credentials per request (agent-to-agent messaging).
+ */
+export function authorizeDecision(decision: Decision, request: Permission): Decision {
+  decision.request = request
+  decision.allowed = false
+  if (!decision.verified) return decision
+  const { credentials } = decision
+  const auth = authorize({
+    grants: credentials.map((c) => ({
+      credentialId: c.id ?? '',
+      role: c.role,
+      issuer: c.issuer,
+      effective: c.effective,
+    })),
+    action: request.action,
+    resource: request.resource,
+  })
+  if (!auth.allowed) {
+    decision.checks.push({ check: 'authorize', ok: false, code: auth.code, message: auth.message })
+    decision.errors.push({ code: auth.code, message: auth.message })
+    return decision
+  }
+  decision.allowed = true
+  // authorize chose the first grant that covers the request: find that credential, not one that merely shares
+  // its id (ids are optional and issuer-chosen, so they may be absent or repeated).
+  const granted = credentials.find((c) => c.effective.some((p) => permissionCovers(p, request)))
+  decision.grantedBy = {
+    credentialId: granted?.id,
+    role: auth.role,
+    issuer: granted?.issuer ?? '',
+    permission: auth.permission,
+  }
+  decision.checks.push({ check: 'authorize', ok: true })
+  return decision
+}
+
 /**
  * Verify a presentation and every credential inside it, offline, and decide. Both securing mechanisms get the
  * same checks and the same Decision: `vp+jwt` (VC-JOSE-COSE) and Data Integrity `eddsa-rdfc-2022` (see
@@ -457,15 +510,7 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
   }
   const run = await runPresentation({ ...options, requireRole: true, allowUnsigned: false })
   const { rec, now } = run
-  const credentials: VerifiedCredential[] = run.credentials.map((c) => ({
-    id: c.id,
-    issuer: c.issuer,
-    org: c.org,
-    role: c.role ?? '',
-    validUntil: c.validUntil,
-    permissions: c.permissions,
-    effective: c.effective,
-  }))
+  const credentials = run.credentials.map(toVerifiedCredential)
   const verified = rec.errors.length === 0 && credentials.length > 0
   const result: Decision = {
     verified,
@@ -475,38 +520,7 @@ export async function verifyPresentation(options: VerifyPresentationOptions): Pr
     errors: rec.errors,
     verifiedAt: now.toISOString(),
   }
-  if (options.request) {
-    result.request = options.request
-    result.allowed = false
-    if (verified) {
-      const auth = authorize({
-        grants: credentials.map((c) => ({
-          credentialId: c.id ?? '',
-          role: c.role,
-          issuer: c.issuer,
-          effective: c.effective,
-        })),
-        action: options.request.action,
-        resource: options.request.resource,
-      })
-      if (auth.allowed) {
-        result.allowed = true
-        // authorize chose the first grant that covers the request: find that credential, not one that merely
-        // shares its id (ids are optional and issuer-chosen, so they may be absent or repeated).
-        const request = options.request
-        const granted = credentials.find((c) => c.effective.some((p) => permissionCovers(p, request)))
-        result.grantedBy = {
-          credentialId: granted?.id,
-          role: auth.role,
-          issuer: granted?.issuer ?? '',
-          permission: auth.permission,
-        }
-        rec.pass('authorize')
-      } else {
-        rec.fail('authorize', auth.code, auth.message)
-      }
-    }
-  }
+  if (options.request) authorizeDecision(result, options.request)
   return result
 }
 

@@ -6,14 +6,16 @@
  */
 import type { CheckResult, DecisionError, Permission } from '@tessera/core'
 import {
+  authorizeDecision,
   type Decision,
   decodeCompactJws,
   extractEnvelopedCredentials,
   type StatusChecker,
+  toVerifiedCredential,
   type VerifiedCredential,
   verifyCredential,
 } from '@tessera/credentials/offline'
-import { authorize, permissionCovers, type TrustBundle } from '@tessera/policy'
+import type { TrustBundle } from '@tessera/policy'
 
 /** A peer's accepted handshake, as the responder holds it (in memory). */
 export interface Session {
@@ -79,17 +81,8 @@ export async function decideRequest(options: DecideRequestOptions): Promise<Deci
       checks.push({ ...check, check: check.check.replace(/^vc\b/, `vc[${index}]`) })
     }
     errors.push(...result.errors)
-    const c = result.credential
-    if (result.verified && c !== undefined) {
-      credentials.push({
-        id: c.id,
-        issuer: c.issuer,
-        org: c.org,
-        role: c.role ?? '',
-        validUntil: c.validUntil,
-        permissions: c.permissions,
-        effective: c.effective,
-      })
+    if (result.verified && result.credential !== undefined) {
+      credentials.push(toVerifiedCredential(result.credential))
     }
   }
   const verified = errors.length === 0 && credentials.length > 0
@@ -103,32 +96,7 @@ export async function decideRequest(options: DecideRequestOptions): Promise<Deci
     errors,
     verifiedAt: now.toISOString(),
   }
-  if (!verified) return decision
-  const auth = authorize({
-    grants: credentials.map((c) => ({
-      credentialId: c.id ?? '',
-      role: c.role,
-      issuer: c.issuer,
-      effective: c.effective,
-    })),
-    action: request.action,
-    resource: request.resource,
-  })
-  if (!auth.allowed) {
-    checks.push({ check: 'authorize', ok: false, code: auth.code, message: auth.message })
-    errors.push({ code: auth.code, message: auth.message })
-    return decision
-  }
-  checks.push({ check: 'authorize', ok: true })
-  const granted = credentials.find((c) => c.effective.some((p) => permissionCovers(p, request)))
-  decision.allowed = true
-  decision.grantedBy = {
-    credentialId: granted?.id,
-    role: auth.role,
-    issuer: granted?.issuer ?? '',
-    permission: auth.permission,
-  }
-  return decision
+  return authorizeDecision(decision, request)
 }
 
 /** Default lifetime of a session: one hour (then the peer shakes hands again). */

@@ -1,6 +1,13 @@
 import type { AgentProfile, Home } from '@tessera/identity'
 import type { Command } from 'commander'
-import { collect, parseJsonOption, readInputFile, statusSourcesFor, withHome } from '../context.js'
+import {
+  collect,
+  parseJsonOption,
+  readInputFile,
+  statusSourcesFor,
+  untilStopped,
+  withHome,
+} from '../context.js'
 import { type CommandResult, EXIT, table } from '../output.js'
 import { type Action, leaf } from '../program-util.js'
 
@@ -361,15 +368,7 @@ function registerMessaging(agent: Command, run: Action): void {
             process.stdout.write(
               opts.json ? `${JSON.stringify({ url: server.url, agent: opts.agent })}\n` : `${server.url}\n`,
             )
-            await new Promise<void>((resolve) => {
-              const stop = () => {
-                process.off('SIGINT', stop)
-                process.off('SIGTERM', stop)
-                resolve()
-              }
-              process.once('SIGINT', stop)
-              process.once('SIGTERM', stop)
-            })
+            await untilStopped()
             await server.close()
             return {
               json: { url: server.url, agent: opts.agent, stopped: true, ...counts },

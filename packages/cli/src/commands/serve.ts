@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { allMigrations, collect, homeDir, statusSourcesFor, withHome } from '../context.js'
+import { allMigrations, collect, homeDir, statusSourcesFor, untilStopped, withHome } from '../context.js'
 import type { CommandResult } from '../output.js'
 import { type Action, leaf } from '../program-util.js'
 
@@ -135,15 +135,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       : `tessera serve: listening on ${served.url} (status lists ${served.status.baseUrl}, domains ${served.domains.join(', ')})\n`,
   )
   if (!opts.json) for (const warning of warnings) process.stderr.write(`tessera serve: ${warning}\n`)
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await untilStopped()
   await served.close()
   process.stderr.write(`tessera serve: stopped ${served.url}\n`)
 }
