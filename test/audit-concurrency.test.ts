@@ -29,8 +29,9 @@ interface Writer {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>
 }
 
-function startWriter(home: string, writer: number, count: number, batch: number): Writer {
-  const child = spawn(process.execPath, [FIXTURE, home, String(writer), String(count), String(batch)], {
+function startWriter(home: string, writer: number, count: number, batch: number, pauseMs = 0): Writer {
+  const args = [FIXTURE, home, String(writer), String(count), String(batch), String(pauseMs)]
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, TESSERA_SECRET: '' },
   })
   let stderr = ''
@@ -68,7 +69,8 @@ describe('audit log across processes', () => {
     const N = 4
     const K = 120
     const batches = [1, 7, 1, 12]
-    const writers = batches.map((batch, w) => startWriter(dir, w, K, batch))
+    // a short pause between batches keeps the writers overlapping even when the machine runs them one by one
+    const writers = batches.map((batch, w) => startWriter(dir, w, K, batch, 2))
     await Promise.all(writers.map((w) => w.ready))
     for (const w of writers) w.child.stdin.write('go\n')
     const exits = await Promise.all(writers.map((w) => w.exit))
