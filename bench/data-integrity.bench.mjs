@@ -19,7 +19,6 @@
 //   node bench/run.mjs data-integrity
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import {
   clearDataIntegrityCache,
@@ -37,7 +36,7 @@ import {
 } from '../packages/credentials/dist/index.js'
 import { didKeyFromPublicKey } from '../packages/identity/dist/did-key.js'
 import { addTrust, emptyTrustBundle } from '../packages/policy/dist/index.js'
-import { measure, report } from './lib.mjs'
+import { measurePaired, report } from './lib.mjs'
 
 // Digital Bazaar's libraries are installed in the credentials package; resolve them from there.
 const fromCredentials = createRequire(new URL('../packages/credentials/package.json', import.meta.url))
@@ -65,36 +64,8 @@ function key() {
   }
 }
 
-/**
- * Median ops/s of `a` and of `b`, measured in alternating short runs so that load from other processes weighs on
- * both alike, and the ratio of their CPU time per operation (process.cpuUsage), which descheduling does not inflate.
- */
-async function paired(a, b, { rounds = 9, runMs = 250 } = {}) {
-  await measure(a, { runs: 1, runMs: 100, warmupMs: 400 })
-  await measure(b, { runs: 1, runMs: 100, warmupMs: 400 })
-  const side = async (fn) => {
-    const cpu = process.cpuUsage()
-    const start = performance.now()
-    const { opsPerSec } = await measure(fn, { runs: 1, runMs, warmupMs: 0 })
-    const used = process.cpuUsage(cpu)
-    return {
-      opsPerSec,
-      cpuUsPerOp: (used.user + used.system) / ((opsPerSec * (performance.now() - start)) / 1000),
-    }
-  }
-  const ra = []
-  const rb = []
-  for (let i = 0; i < rounds; i++) {
-    ra.push(await side(a))
-    rb.push(await side(b))
-  }
-  const median = (v) => v.sort((x, y) => x - y)[v.length >> 1]
-  return {
-    a: median(ra.map((r) => r.opsPerSec)),
-    b: median(rb.map((r) => r.opsPerSec)),
-    cpuRatio: median(rb.map((r) => r.cpuUsPerOp)) / median(ra.map((r) => r.cpuUsPerOp)),
-  }
-}
+/** Alternating short runs of each side (see measurePaired in lib.mjs). */
+const paired = (a, b) => measurePaired(a, b, { rounds: 9, runMs: 250, warmupMs: 400 })
 
 const issuer = key()
 const holder = key()

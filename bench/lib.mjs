@@ -54,3 +54,36 @@ export function report({ name, value, unit = 'ops/s', reference, target, higherI
   const ratio = reference ? (higherIsBetter ? value / reference.value : reference.value / value) : undefined
   process.stdout.write(`${JSON.stringify({ name, value, unit, reference, ratio, target, note })}\n`)
 }
+
+/**
+ * Median ops/s of `a` and of `b`, measured in alternating short runs so that load from other processes on the
+ * machine weighs on both alike. Also returns `cpuRatio`, b's CPU time per operation over a's
+ * (process.cpuUsage), which descheduling does not inflate: the ratio a/b on an idle core, a cross-check.
+ */
+export async function measurePaired(
+  a,
+  b,
+  { rounds = 15, runMs = 200, warmupMs = 500, batchA = 1, batchB = 1 } = {},
+) {
+  await measure(a, { batch: batchA, runs: 1, runMs: 100, warmupMs })
+  await measure(b, { batch: batchB, runs: 1, runMs: 100, warmupMs })
+  const side = async (fn, batch) => {
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    const { opsPerSec } = await measure(fn, { batch, runs: 1, runMs, warmupMs: 0 })
+    const used = process.cpuUsage(cpu)
+    const ops = (opsPerSec * (performance.now() - start)) / 1000
+    return { opsPerSec, cpuUsPerOp: (used.user + used.system) / ops }
+  }
+  const ra = []
+  const rb = []
+  for (let i = 0; i < rounds; i++) {
+    ra.push(await side(a, batchA))
+    rb.push(await side(b, batchB))
+  }
+  return {
+    a: median(ra.map((r) => r.opsPerSec)),
+    b: median(rb.map((r) => r.opsPerSec)),
+    cpuRatio: median(rb.map((r) => r.cpuUsPerOp)) / median(ra.map((r) => r.cpuUsPerOp)),
+  }
+}

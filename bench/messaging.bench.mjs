@@ -22,7 +22,6 @@ import {
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { auditMigrations, enableAudit } from '../packages/audit/dist/index.js'
 import {
   createPresentation,
@@ -51,35 +50,12 @@ import {
   statusChecker,
   statusMigrations,
 } from '../packages/status/dist/index.js'
-import { measure, report } from './lib.mjs'
+import { measurePaired, report } from './lib.mjs'
 
 const migrations = [...credentialsMigrations, ...statusMigrations, ...auditMigrations, ...messagingMigrations]
 
-/** Median ops/s of `a` and `b` in alternating short runs (load from other processes weighs on both alike). */
-async function paired(a, b, { rounds = 9, runMs = 300 } = {}) {
-  await measure(a, { runs: 1, runMs: 100, warmupMs: 500 })
-  await measure(b, { runs: 1, runMs: 100, warmupMs: 500 })
-  const side = async (fn) => {
-    const cpu = process.cpuUsage()
-    const start = performance.now()
-    const { opsPerSec } = await measure(fn, { runs: 1, runMs, warmupMs: 0 })
-    const used = process.cpuUsage(cpu)
-    const ops = (opsPerSec * (performance.now() - start)) / 1000
-    return { opsPerSec, cpuUsPerOp: (used.user + used.system) / ops }
-  }
-  const ra = []
-  const rb = []
-  for (let i = 0; i < rounds; i++) {
-    ra.push(await side(a))
-    rb.push(await side(b))
-  }
-  const median = (v) => v.sort((x, y) => x - y)[v.length >> 1]
-  return {
-    a: median(ra.map((r) => r.opsPerSec)),
-    b: median(rb.map((r) => r.opsPerSec)),
-    cpuRatio: median(rb.map((r) => r.cpuUsPerOp)) / median(ra.map((r) => r.cpuUsPerOp)),
-  }
-}
+/** Alternating short runs of each side (see measurePaired in lib.mjs). */
+const paired = (a, b, options) => measurePaired(a, b, { rounds: 9, runMs: 300, ...options })
 
 async function organisation(root, name, role, permissions) {
   const dir = join(root, name)

@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import {
   createPresentation,
@@ -24,7 +23,7 @@ import {
 } from '../packages/credentials/dist/index.js'
 import { createAgentIdentity, initHome, openHome } from '../packages/identity/dist/index.js'
 import { addTrust, emptyTrustBundle } from '../packages/policy/dist/index.js'
-import { measure, report } from './lib.mjs'
+import { measurePaired, report } from './lib.mjs'
 
 // Veramo's credential plugins are installed in the credentials package; resolve them from there.
 const fromCredentials = createRequire(new URL('../packages/credentials/package.json', import.meta.url))
@@ -38,36 +37,7 @@ const PERMISSIONS = [{ action: 'read', resource: 'tickets/*' }]
 const REQUEST = { action: 'read', resource: 'tickets/42' }
 const BULK = 100
 
-/**
- * Median ops/s of `a` and of `b`, measured in alternating short runs so that load from other processes on
- * the machine weighs on both alike. Also returns each side's CPU time per operation (process.cpuUsage), which
- * descheduling does not inflate: their ratio is reported in the note as a cross-check.
- */
-async function paired(a, b, { rounds = 15, runMs = 200, batchA = 1, batchB = 1 } = {}) {
-  await measure(a, { batch: batchA, runs: 1, runMs: 100, warmupMs: 500 })
-  await measure(b, { batch: batchB, runs: 1, runMs: 100, warmupMs: 500 })
-  const side = async (fn, batch) => {
-    const cpu = process.cpuUsage()
-    const start = performance.now()
-    const { opsPerSec } = await measure(fn, { batch, runs: 1, runMs, warmupMs: 0 })
-    const used = process.cpuUsage(cpu)
-    const ops = (opsPerSec * (performance.now() - start)) / 1000
-    return { opsPerSec, cpuUsPerOp: (used.user + used.system) / ops }
-  }
-  const ra = []
-  const rb = []
-  for (let i = 0; i < rounds; i++) {
-    ra.push(await side(a, batchA))
-    rb.push(await side(b, batchB))
-  }
-  const median = (v) => v.sort((x, y) => x - y)[v.length >> 1]
-  return {
-    a: median(ra.map((r) => r.opsPerSec)),
-    b: median(rb.map((r) => r.opsPerSec)),
-    /** b's CPU time per op over a's: the ratio a/b on an idle core. */
-    cpuRatio: median(rb.map((r) => r.cpuUsPerOp)) / median(ra.map((r) => r.cpuUsPerOp)),
-  }
-}
+const paired = measurePaired
 
 const fmt = (x) => x.toFixed(2)
 
