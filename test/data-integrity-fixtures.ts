@@ -7,6 +7,7 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 import type { DataIntegritySigner, JwsSigner } from '@tessera/credentials'
 import { dataIntegrityHashData } from '@tessera/credentials/offline'
 import { didKeyFromPublicKey } from '@tessera/identity/did-key'
+import { base58btc as base58 } from 'multiformats/bases/base58'
 
 export interface TestKey {
   did: string
@@ -35,27 +36,9 @@ export function testKey(): TestKey {
   }
 }
 
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-
-/** base58btc (the Bitcoin alphabet). */
+/** base58btc (the Bitcoin alphabet), without the multibase `z`. */
 export function base58btc(bytes: Uint8Array): string {
-  const digits: number[] = []
-  for (const byte of bytes) {
-    let carry = byte
-    for (let i = 0; i < digits.length; i++) {
-      carry += (digits[i] as number) << 8
-      digits[i] = carry % 58
-      carry = Math.floor(carry / 58)
-    }
-    while (carry > 0) {
-      digits.push(carry % 58)
-      carry = Math.floor(carry / 58)
-    }
-  }
-  let out = ''
-  for (let i = 0; i < bytes.length && bytes[i] === 0; i++) out += '1'
-  for (let i = digits.length - 1; i >= 0; i--) out += BASE58[digits[i] as number]
-  return out
+  return base58.baseEncode(bytes)
 }
 
 /**
@@ -84,4 +67,31 @@ export async function forgeProof(
     ...unsecured,
     proof: { ...options, proofValue: `z${base58btc(sign(null, hashData, key.privateKey))}` },
   }
+}
+
+/** The part of `@digitalbazaar/ed25519-multikey` that {@link digitalBazaarKey} uses. */
+interface Ed25519MultikeyModule {
+  generate(): Promise<{
+    publicKeyMultibase: string
+    export(options: { publicKey: true; secretKey: true; includeContext: true }): Promise<object>
+  }>
+  from(key: object): Promise<unknown>
+}
+
+/**
+ * A did:key issuer made entirely with Digital Bazaar's library (its Ed25519Multikey key pair, which is its
+ * signer): the module is passed in, since the package tests and the cross-package tests load it differently.
+ */
+export async function digitalBazaarKey<M extends Ed25519MultikeyModule>(
+  Ed25519Multikey: M,
+): Promise<{ did: string; keyPair: Awaited<ReturnType<M['from']>> }> {
+  const generated = await Ed25519Multikey.generate()
+  const did = `did:key:${generated.publicKeyMultibase}`
+  const exported = await generated.export({ publicKey: true, secretKey: true, includeContext: true })
+  const keyPair = (await Ed25519Multikey.from({
+    ...exported,
+    id: `${did}#${generated.publicKeyMultibase}`,
+    controller: did,
+  })) as Awaited<ReturnType<M['from']>>
+  return { did, keyPair }
 }

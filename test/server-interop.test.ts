@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { documentLoader, UNDEFINED_TERMS_V2_CONTEXT } from '@tessera/credentials'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { digitalBazaarKey } from './data-integrity-fixtures.js'
 import { type Served, serveFresh, unsignedCredential, V2 } from './server-helpers.js'
 
 // Digital Bazaar's libraries are dependencies of the credentials and status packages: load them from there.
@@ -86,22 +87,9 @@ describe('Tessera server -> Digital Bazaar', () => {
   })
 })
 
-/** An issuer made entirely with Digital Bazaar's library: its Ed25519Multikey key pair and signer. */
-async function digitalBazaarKey() {
-  const generated = await Ed25519Multikey.generate()
-  const did = `did:key:${generated.publicKeyMultibase}`
-  const exported = await generated.export({ publicKey: true, secretKey: true, includeContext: true })
-  const keyPair = await Ed25519Multikey.from({
-    ...exported,
-    id: `${did}#${generated.publicKeyMultibase}`,
-    controller: did,
-  })
-  return { did, keyPair }
-}
-
 describe('Digital Bazaar -> Tessera server', () => {
   it('a credential secured by Digital Bazaar with its own did:key verifies at POST /credentials/verify', async () => {
-    const issuer = await digitalBazaarKey()
+    const issuer = await digitalBazaarKey(Ed25519Multikey)
     const credential = await vc.issue({
       credential: {
         '@context': [V2, UNDEFINED_TERMS_V2_CONTEXT],
@@ -132,8 +120,8 @@ describe('Digital Bazaar -> Tessera server', () => {
   })
 
   it('a presentation Digital Bazaar signs, bound to a server challenge, verifies at POST /presentations/verify', async () => {
-    const issuer = await digitalBazaarKey()
-    const holder = await digitalBazaarKey()
+    const issuer = await digitalBazaarKey(Ed25519Multikey)
+    const holder = await digitalBazaarKey(Ed25519Multikey)
     const credential = await vc.issue({
       credential: {
         '@context': [V2, UNDEFINED_TERMS_V2_CONTEXT],

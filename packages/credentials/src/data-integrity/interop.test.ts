@@ -14,7 +14,7 @@ import * as vc from '@digitalbazaar/vc'
 import { verificationKey } from '@tessera/identity/did-key'
 import { addTrust, emptyTrustBundle } from '@tessera/policy'
 import { describe, expect, it } from 'vitest'
-import { type TestKey, testKey } from '../../../../test/data-integrity-fixtures.js'
+import { digitalBazaarKey, type TestKey, testKey } from '../../../../test/data-integrity-fixtures.js'
 import { verifyCredential, verifyPresentation } from '../verify.js'
 import { CREDENTIALS_V2_CONTEXT_URL, ROLE_CREDENTIAL_DI_CONTEXTS } from './contexts.js'
 import { contextLoader, documentLoader } from './document-loader.js'
@@ -39,19 +39,6 @@ function roleCredential(issuer: string, subject: string): Record<string, unknown
 
 /** Digital Bazaar's verifier: eddsa-rdfc-2022 suite, Tessera's bundled loader and nothing else. */
 const dbSuite = () => new DataIntegrityProof({ cryptosuite })
-
-/** An issuer made entirely with Digital Bazaar's library: its key pair, its signer. */
-async function digitalBazaarIssuer() {
-  const generated = await Ed25519Multikey.generate()
-  const did = `did:key:${generated.publicKeyMultibase}`
-  const exported = await generated.export({ publicKey: true, secretKey: true, includeContext: true })
-  const keyPair = await Ed25519Multikey.from({
-    ...exported,
-    id: `${did}#${generated.publicKeyMultibase}`,
-    controller: did,
-  })
-  return { did, keyPair }
-}
 
 describe('Tessera -> Digital Bazaar', () => {
   it("a credential Tessera secures verifies with @digitalbazaar/vc's verifyCredential and the bundled loader", async () => {
@@ -110,7 +97,7 @@ describe('Tessera -> Digital Bazaar', () => {
 
 describe('Digital Bazaar -> Tessera', () => {
   it("a credential secured by Digital Bazaar's library (its key pair, signer and loader) verifies with Tessera", async () => {
-    const { did, keyPair } = await digitalBazaarIssuer()
+    const { did, keyPair } = await digitalBazaarKey(Ed25519Multikey)
     const holder = testKey()
     const credential = await vc.issue({
       credential: roleCredential(did, holder.did),
@@ -135,8 +122,8 @@ describe('Digital Bazaar -> Tessera', () => {
   })
 
   it("a presentation signed with Digital Bazaar's library verifies and decides with Tessera", async () => {
-    const issuer = await digitalBazaarIssuer()
-    const holder = await digitalBazaarIssuer()
+    const issuer = await digitalBazaarKey(Ed25519Multikey)
+    const holder = await digitalBazaarKey(Ed25519Multikey)
     const credential = await vc.issue({
       credential: roleCredential(issuer.did, holder.did),
       suite: new DataIntegrityProof({ signer: issuer.keyPair.signer(), cryptosuite }),
