@@ -143,26 +143,21 @@ try {
   )
   publish(false)
 
+  // Globex trusts Acme to grant support-agent, with a ceiling of read/write on tickets (step 6, and again in 18)
+  const trustAcme = (options) =>
+    tessera(
+      globex,
+      [
+        ...['trust', 'add', '--file', trust, '--org', 'Acme', '--issuer', acmeOrg.did],
+        ...['--role', 'support-agent', '--permission', 'read:tickets/*', '--permission', 'write:tickets/*'],
+      ],
+      options,
+    )
   step(
     '6. Globex, another organisation, trusts Acme to grant support-agent, with a ceiling of read/write on tickets',
   )
   tessera(globex, ['init', '--org', 'Globex'], { quiet: true })
-  tessera(globex, [
-    'trust',
-    'add',
-    '--file',
-    trust,
-    '--org',
-    'Acme',
-    '--issuer',
-    acmeOrg.did,
-    '--role',
-    'support-agent',
-    '--permission',
-    'read:tickets/*',
-    '--permission',
-    'write:tickets/*',
-  ])
+  trustAcme()
 
   step(
     '7. The agent presents to Globex: read:tickets/42 is allowed (checked offline, status from the published files)',
@@ -270,26 +265,7 @@ try {
   step(
     "18. Globex serves its home (tessera serve, W3C VC-API): a service asks POST /authorize about Acme's agent",
   )
-  tessera(
-    globex,
-    [
-      'trust',
-      'add',
-      '--file',
-      trust,
-      '--org',
-      'Acme',
-      '--issuer',
-      acmeOrg.did,
-      '--role',
-      'support-agent',
-      '--permission',
-      'read:tickets/*',
-      '--permission',
-      'write:tickets/*',
-    ],
-    { quiet: true },
-  )
+  trustAcme({ quiet: true })
   const served = await serve(globex, [
     '--insecure-http',
     '--port',
